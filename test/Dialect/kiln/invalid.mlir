@@ -1,0 +1,734 @@
+// Every verifier rule of the kiln dialect, broken once.
+// RUN: kiln-opt %s --split-input-file --verify-diagnostics
+
+func.func @constant_type_mismatch() {
+  // expected-error @+1 {{failed to verify that all of {value, output} have same type}}
+  %0 = "kiln.constant"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @unsupported_element_type(%x: tensor<4xf64>) {
+  // expected-error @+1 {{must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = kiln.exp %x : tensor<4xf64>
+  return
+}
+
+// -----
+
+func.func @float_op_on_integers(%x: tensor<4xi32>) {
+  // expected-error @+1 {{must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = kiln.sqrt %x : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @clamp_min_above_max(%x: tensor<4xf32>) {
+  // expected-error @+1 {{min 6.000000e+00 is greater than max 0.000000e+00}}
+  %0 = kiln.clamp %x min = 6.0 max = 0.0 : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @clamp_integer_with_fraction(%x: tensor<4xi64>) {
+  // expected-error @+1 {{bound 5.000000e-01 of an integer clamp must be integral}}
+  %0 = kiln.clamp %x min = 0.5 : tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @binary_not_broadcastable(%a: tensor<4x8xf32>, %b: tensor<3x8xf32>) {
+  // expected-error @+2 {{'kiln.add' op operand shapes 4x8 and 3x8 are not broadcast-compatible}}
+  // expected-error @+1 {{'kiln.add' op failed to infer returned types}}
+  %0 = kiln.add %a, %b : (tensor<4x8xf32>, tensor<3x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @binary_element_types_differ(%a: tensor<4xf32>, %b: tensor<4xf16>) {
+  // expected-error @+2 {{'kiln.mul' op operand element types differ: 'f32' vs 'f16'}}
+  // expected-error @+1 {{'kiln.mul' op failed to infer returned types}}
+  %0 = kiln.mul %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @binary_result_contradicts_inference(%a: tensor<4x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{'kiln.sub' op inferred type(s) 'tensor<4x8xf32>' are incompatible with return type(s) of operation 'tensor<4x9xf32>'}}
+  // expected-error @+1 {{'kiln.sub' op failed to infer returned types}}
+  %0 = kiln.sub %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x9xf32>
+  return
+}
+
+// -----
+
+func.func @logical_op_on_floats(%a: tensor<4xf32>) {
+  // expected-error @+1 {{must be ranked tensor of 1-bit signless integer values}}
+  %0 = kiln.and %a, %a : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @compare_not_broadcastable(%a: tensor<4xf32>, %b: tensor<5xf32>) {
+  // expected-error @+2 {{'kiln.compare' op operand shapes 4 and 5 are not broadcast-compatible}}
+  // expected-error @+1 {{'kiln.compare' op failed to infer returned types}}
+  %0 = kiln.compare lt, %a, %b : (tensor<4xf32>, tensor<5xf32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @compare_result_not_bool(%a: tensor<4xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = kiln.compare lt, %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @where_values_differ(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xi32>) {
+  // expected-error @+2 {{'kiln.where' op value element types differ: 'f32' vs 'i32'}}
+  // expected-error @+1 {{'kiln.where' op failed to infer returned types}}
+  %0 = kiln.where %c, %a, %b : (tensor<4xi1>, tensor<4xf32>, tensor<4xi32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @where_not_broadcastable(%c: tensor<3xi1>, %a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{'kiln.where' op operand shapes 3, 4 and 4 are not broadcast-compatible}}
+  // expected-error @+1 {{'kiln.where' op failed to infer returned types}}
+  %0 = kiln.where %c, %a, %b : (tensor<3xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cast_changes_shape(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.cast' op all non-scalar operands/results must have the same shape and base type}}
+  %0 = kiln.cast %a : tensor<4xf32> to tensor<5xf16>
+  return
+}
+
+// -----
+
+func.func @reduce_no_axes(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.reduce_sum' op axes must not be empty}}
+  // expected-error @+1 {{'kiln.reduce_sum' op failed to infer returned types}}
+  %0 = kiln.reduce_sum %a axes = [] : tensor<4x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axis_out_of_range(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.reduce_max' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.reduce_max' op failed to infer returned types}}
+  %0 = kiln.reduce_max %a axes = [2] : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_negative_axis(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.reduce_mean' op axis -1 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.reduce_mean' op failed to infer returned types}}
+  %0 = kiln.reduce_mean %a axes = [-1] : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_duplicate_axis(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.reduce_min' op axis 1 appears twice}}
+  // expected-error @+1 {{'kiln.reduce_min' op failed to infer returned types}}
+  %0 = kiln.reduce_min %a axes = [1, 1] : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_wrong_result(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.reduce_sum' op inferred type(s) 'tensor<4x1xf32>' are incompatible with return type(s) of operation 'tensor<4xf32>'}}
+  // expected-error @+1 {{'kiln.reduce_sum' op failed to infer returned types}}
+  %0 = kiln.reduce_sum %a axes = [1] keep_dims : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @argmax_axis_out_of_range(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.argmax' op axis 3 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.argmax' op failed to infer returned types}}
+  %0 = kiln.argmax %a axis = 3 : tensor<4x8xf32> -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @argmin_result_not_i64(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 64-bit signless integer values}}
+  %0 = kiln.argmin %a axis = 1 : tensor<4x8xf32> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis_out_of_range(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kiln.softmax' op axis 2 is out of range for rank 2}}
+  %0 = kiln.softmax %a axis = 2 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @log_softmax_axis_out_of_range(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kiln.log_softmax' op axis -1 is out of range for rank 2}}
+  %0 = kiln.log_softmax %a axis = -1 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_axis_out_of_range(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'kiln.layer_norm' op axis 2 is out of range for rank 2}}
+  %0 = kiln.layer_norm %x, %g axis = 2 epsilon = 1.0e-5 : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_negative_epsilon(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'kiln.layer_norm' op epsilon must be non-negative}}
+  %0 = kiln.layer_norm %x, %g axis = 1 epsilon = -1.0e-5 : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_shape(%x: tensor<2x8xf32>, %g: tensor<2x8xf32>) {
+  // expected-error @+1 {{'kiln.layer_norm' op scale shape 2x8 must match the normalized dims 8}}
+  %0 = kiln.layer_norm %x, %g axis = 1 epsilon = 1.0e-5 : tensor<2x8xf32>, tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bias_shape(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<7xf32>) {
+  // expected-error @+1 {{'kiln.layer_norm' op bias shape 7 must match the normalized dims 8}}
+  %0 = kiln.layer_norm %x, %g, %b axis = 1 epsilon = 1.0e-5 : tensor<2x8xf32>, tensor<8xf32>, tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_element_type(%x: tensor<2x8xf32>, %g: tensor<8xf16>) {
+  // expected-error @+1 {{'kiln.layer_norm' op scale element type 'f16' differs from the input's 'f32'}}
+  %0 = kiln.layer_norm %x, %g axis = 1 epsilon = 1.0e-5 : tensor<2x8xf32>, tensor<8xf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_scale_shape(%x: tensor<2x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.rms_norm' op scale shape 4 must match the normalized dims 8}}
+  %0 = kiln.rms_norm %x, %g axis = 1 epsilon = 1.0e-6 : tensor<2x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank_one(%a: tensor<8xf32>, %b: tensor<8x4xf32>) {
+  // expected-error @+2 {{'kiln.matmul' op operands must have rank 2 or more, got 8 and 8x4}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %0 = kiln.matmul %a, %b : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_contracting_mismatch(%a: tensor<2x8xf32>, %b: tensor<7x4xf32>) {
+  // expected-error @+2 {{'kiln.matmul' op contracting dims differ: 2x8 times 7x4}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %0 = kiln.matmul %a, %b : tensor<2x8xf32>, tensor<7x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch_mismatch(%a: tensor<3x2x8xf32>, %b: tensor<5x8x4xf32>) {
+  // expected-error @+2 {{'kiln.matmul' op batch dims of 3x2x8 and 5x8x4 are not broadcast-compatible}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %0 = kiln.matmul %a, %b : tensor<3x2x8xf32>, tensor<5x8x4xf32> -> tensor<3x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_element_types(%a: tensor<2x8xf32>, %b: tensor<8x4xf16>) {
+  // expected-error @+2 {{'kiln.matmul' op operand element types differ: 'f32' vs 'f16'}}
+  // expected-error @+1 {{'kiln.matmul' op failed to infer returned types}}
+  %0 = kiln.matmul %a, %b : tensor<2x8xf32>, tensor<8x4xf16> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<2x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+2 {{'kiln.linear' op weight must have rank 2, got 8}}
+  // expected-error @+1 {{'kiln.linear' op failed to infer returned types}}
+  %0 = kiln.linear %x, %w : tensor<2x8xf32>, tensor<8xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scalar_input(%x: tensor<f32>, %w: tensor<8x4xf32>) {
+  // expected-error @+2 {{'kiln.linear' op input must have rank 1 or more}}
+  // expected-error @+1 {{'kiln.linear' op failed to infer returned types}}
+  %0 = kiln.linear %x, %w : tensor<f32>, tensor<8x4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_inner_mismatch(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+2 {{'kiln.linear' op input 2x8 does not match weight 8x4 (transposed)}}
+  // expected-error @+1 {{'kiln.linear' op failed to infer returned types}}
+  %0 = kiln.linear %x, %w transpose_weight : tensor<2x8xf32>, tensor<8x4xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias_shape(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{'kiln.linear' op bias must be a 1-D tensor of 4 'f32', got 'tensor<8xf32>'}}
+  // expected-error @+1 {{'kiln.linear' op failed to infer returned types}}
+  %0 = kiln.linear %x, %w, %b : tensor<2x8xf32>, tensor<8x4xf32>, tensor<8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_element_types(%x: tensor<2x8xf16>, %w: tensor<8x4xf32>) {
+  // expected-error @+2 {{'kiln.linear' op operand element types differ: 'f16' vs 'f32'}}
+  // expected-error @+1 {{'kiln.linear' op failed to infer returned types}}
+  %0 = kiln.linear %x, %w : tensor<2x8xf16>, tensor<8x4xf32> -> tensor<2x4xf16>
+  return
+}
+
+// -----
+
+func.func @conv_rank(%x: tensor<3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op input and filter must be rank-4 NCHW and OIHW tensors}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_element_types(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf16>) {
+  // expected-error @+2 {{'kiln.conv2d' op operand element types differ: 'f32' vs 'f16'}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf16> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_attribute_lengths(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op expects 2 strides, 2 dilations and 4 pads, got 2, 2 and 2}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_zero_stride(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op strides and dilations must be positive}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [0, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_negative_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op pads must be non-negative}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [-1, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_zero_groups(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op groups must be positive, got 0}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 0 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups_do_not_divide_outputs(%x: tensor<1x4x8x8xf32>, %w: tensor<6x1x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op output channels 6 are not divisible by groups 4}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 4 : tensor<1x4x8x8xf32>, tensor<6x1x3x3xf32> -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channel_mismatch(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op input channels 3 differ from filter channels 2 times groups 1}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias_shape(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op bias must be a 1-D tensor of 4 'f32', got 'tensor<3xf32>'}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w, %b strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_filter_too_large(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op filter 4x3x3x3 does not fit the padded input 1x3x2x2}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x3x2x2xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<3x8x8xf32>) {
+  // expected-error @+2 {{'kiln.max_pool2d' op input must be a rank-4 NCHW tensor, got 'tensor<3x8x8xf32>'}}
+  // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
+  %0 = kiln.max_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] : tensor<3x8x8xf32> -> tensor<3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_attribute_lengths(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+2 {{'kiln.avg_pool2d' op expects 2 kernel sizes, 2 strides and 4 pads, got 1, 2 and 4}}
+  // expected-error @+1 {{'kiln.avg_pool2d' op failed to infer returned types}}
+  %0 = kiln.avg_pool2d %x kernel = [2] strides = [2, 2] pads = [0, 0, 0, 0] : tensor<1x3x8x8xf32> -> tensor<1x3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_zero_kernel(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+2 {{'kiln.max_pool2d' op kernel sizes and strides must be positive}}
+  // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
+  %0 = kiln.max_pool2d %x kernel = [0, 2] strides = [2, 2] pads = [0, 0, 0, 0] : tensor<1x3x8x8xf32> -> tensor<1x3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_pad_as_large_as_kernel(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+2 {{'kiln.max_pool2d' op pads must be non-negative and smaller than the kernel, got 2 for kernel size 2}}
+  // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
+  %0 = kiln.max_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [2, 0, 0, 0] : tensor<1x3x8x8xf32> -> tensor<1x3x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kernel_too_large(%x: tensor<1x3x2x2xf32>) {
+  // expected-error @+2 {{'kiln.avg_pool2d' op kernel does not fit the padded input 1x3x2x2}}
+  // expected-error @+1 {{'kiln.avg_pool2d' op failed to infer returned types}}
+  %0 = kiln.avg_pool2d %x kernel = [3, 3] strides = [1, 1] pads = [0, 0, 0, 0] : tensor<1x3x2x2xf32> -> tensor<1x3x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis_out_of_range(%t: tensor<10x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+2 {{'kiln.gather' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.gather' op failed to infer returned types}}
+  %0 = kiln.gather %t, %i axis = 2 : tensor<10x4xf32>, tensor<3xi64> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_float_indices(%t: tensor<10x4xf32>, %i: tensor<3xf32>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 64-bit signless integer or 32-bit signless integer values}}
+  %0 = kiln.gather %t, %i axis = 0 : tensor<10x4xf32>, tensor<3xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_no_inputs() {
+  // expected-error @+2 {{'kiln.concat' op needs at least one input}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = "kiln.concat"() <{axis = 0 : i64}> : () -> tensor<0xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank_mismatch(%a: tensor<2x3xf32>, %b: tensor<6xf32>) {
+  // expected-error @+2 {{'kiln.concat' op input 'tensor<6xf32>' differs in rank or element type from 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %b axis = 0 : tensor<2x3xf32>, tensor<6xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dim_mismatch(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{'kiln.concat' op dim 1 differs between inputs: 2x3 vs 2x4}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %b axis = 0 : tensor<2x3xf32>, tensor<2x4xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis_out_of_range(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{'kiln.concat' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %a axis = 2 : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_range_count(%x: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.slice' op expects one range per dim (2), got 1 starts, 1 ends and 1 steps}}
+  // expected-error @+1 {{'kiln.slice' op failed to infer returned types}}
+  %0 = kiln.slice %x[0:2] : tensor<4x8xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_zero_step(%x: tensor<4xf32>) {
+  // expected-error @+2 {{'kiln.slice' op step of dim 0 is zero}}
+  // expected-error @+1 {{'kiln.slice' op failed to infer returned types}}
+  %0 = kiln.slice %x[0:4:0] : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_wrong_length(%x: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.transpose' op permutation has 3 entries for rank 2}}
+  // expected-error @+1 {{'kiln.transpose' op failed to infer returned types}}
+  %0 = kiln.transpose %x permutation = [1, 0, 2] : tensor<4x8xf32> -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_not_a_permutation(%x: tensor<4x8xf32>) {
+  // expected-error @+2 {{'kiln.transpose' op [1, 1] is not a permutation of the dims}}
+  // expected-error @+1 {{'kiln.transpose' op failed to infer returned types}}
+  %0 = kiln.transpose %x permutation = [1, 1] : tensor<4x8xf32> -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_count(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kiln.reshape' op cannot reshape 4x8 (32 elements) to 5x6 (30 elements)}}
+  %0 = kiln.reshape %x : tensor<4x8xf32> -> tensor<5x6xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_two_dynamic_dims(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'kiln.reshape' op result ?x?x2 has more than one dynamic dim; pass the shape as an operand}}
+  %0 = kiln.reshape %x : tensor<?x8xf32> -> tensor<?x?x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_shape_operand_length(%x: tensor<?x8xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{'kiln.reshape' op shape operand has 2 entries for a result of rank 3}}
+  %0 = kiln.reshape %x, %s : tensor<?x8xf32>, tensor<2xi64> -> tensor<?x?x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_type(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kiln.reshape' op element type changes from 'f32' to 'f16'}}
+  %0 = kiln.reshape %x : tensor<4x8xf32> -> tensor<32xf16>
+  return
+}
+
+// -----
+
+func.func @expand_not_broadcastable(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'kiln.expand' op cannot broadcast 3x4 to 2x4}}
+  %0 = kiln.expand %x : tensor<3x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @expand_dynamic_dim_without_shape(%x: tensor<1x4xf32>) {
+  // expected-error @+1 {{'kiln.expand' op dynamic result dim 0 needs a shape operand}}
+  %0 = kiln.expand %x : tensor<1x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @expand_element_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.expand' op element type changes from 'f32' to 'i32'}}
+  %0 = kiln.expand %x : tensor<4xf32> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @expand_shape_operand_length(%x: tensor<4xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{'kiln.expand' op shape operand has 3 entries for a result of rank 2}}
+  %0 = kiln.expand %x, %s : tensor<4xf32>, tensor<3xi64> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @fusion_argument_count(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.fusion' op body has 2 arguments for 1 inputs}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>, %b: tensor<4xf32>):
+    %1 = kiln.add %a, %b : tensor<4xf32>
+    kiln.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_argument_type(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{'kiln.fusion' op body argument #0 has type 'tensor<4xf16>' but input has type 'tensor<4xf32>'}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf16> {
+  ^bb0(%a: tensor<4xf16>):
+    %1 = kiln.exp %a : tensor<4xf16>
+    kiln.yield %1 : tensor<4xf16>
+  }
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @fusion_yield_types(%x: tensor<4xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'kiln.fusion' op yields ('tensor<4xf32>') but the results are ('tensor<8xf32>')}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<8xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %1 = kiln.exp %a : tensor<4xf32>
+    kiln.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @fusion_empty_body(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.fusion' op body has no ops}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    kiln.yield %a : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_nested(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.fusion' op must not contain another kiln.fusion}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %1 = kiln.fusion ins(%a : tensor<4xf32>) -> tensor<4xf32> {
+    ^bb0(%b: tensor<4xf32>):
+      %2 = kiln.exp %b : tensor<4xf32>
+      kiln.yield %2 : tensor<4xf32>
+    }
+    kiln.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_uses_value_from_above(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    // expected-error @+1 {{using value defined outside the region}}
+    %1 = kiln.add %a, %x : tensor<4xf32>
+    kiln.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_duplicate_config(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.fusion' op has two kernel configs for arch sm_80 and profile 0}}
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32>
+      configs [#kiln.kernel<arch = "sm_80", profile = 0, template = "elementwise", tile = [256], stages = 1, warps = 8>,
+               #kiln.kernel<arch = "sm_80", profile = 0, template = "elementwise", tile = [512], stages = 1, warps = 8>] {
+  ^bb0(%a: tensor<4xf32>):
+    %1 = kiln.exp %a : tensor<4xf32>
+    kiln.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{arch must be `host` or `sm_XX`, got 'gfx90a'}}
+#bad_arch = #kiln.kernel<arch = "gfx90a", profile = 0, template = "elementwise", tile = [256], stages = 1, warps = 8>
+
+// -----
+
+// expected-error @+1 {{profile index must be non-negative, got -1}}
+#bad_profile = #kiln.kernel<arch = "sm_90", profile = -1, template = "elementwise", tile = [256], stages = 1, warps = 8>
+
+// -----
+
+// expected-error @+1 {{template name must not be empty}}
+#bad_template = #kiln.kernel<arch = "sm_90", profile = 0, template = "", tile = [256], stages = 1, warps = 8>
+
+
+// -----
+
+// expected-error @+1 {{tile sizes must be positive, got 0}}
+#zero_tile = #kiln.kernel<arch = "sm_90", profile = 0, template = "gemm_tc", tile = [128, 0, 32], stages = 1, warps = 8>
+
+// -----
+
+// expected-error @+1 {{stages must be at least 1, got 0}}
+#zero_stages = #kiln.kernel<arch = "sm_90", profile = 0, template = "gemm_tc", tile = [128, 128, 32], stages = 0, warps = 8>
+
+// -----
+
+// expected-error @+1 {{warps must be in [1, 32], got 64}}
+#many_warps = #kiln.kernel<arch = "sm_90", profile = 0, template = "gemm_tc", tile = [128, 128, 32], stages = 3, warps = 64>
