@@ -22,11 +22,10 @@ namespace {
 SmallVector<Type> inferResultTypes(Operation *op) {
   SmallVector<Type> inferred;
   auto infer = dyn_cast<InferTypeOpInterface>(op);
-  if (!infer ||
-      failed(infer.inferReturnTypes(
-          op->getContext(), /*location=*/std::nullopt, op->getOperands(),
-          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-          op->getRegions(), inferred)))
+  if (!infer || failed(infer.inferReturnTypes(
+                    op->getContext(), /*location=*/std::nullopt,
+                    op->getOperands(), op->getRawDictionaryAttrs(),
+                    op->getPropertiesStorage(), op->getRegions(), inferred)))
     return {};
   return inferred;
 }

@@ -28,9 +28,8 @@ void KilnDialect::initialize() {
       >();
 }
 
-Operation *KilnDialect::materializeConstant(OpBuilder &builder,
-                                            Attribute value, Type type,
-                                            Location loc) {
+Operation *KilnDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
   auto elements = dyn_cast<ElementsAttr>(value);
   if (!elements || elements.getType() != type)
     return nullptr;
@@ -55,15 +54,14 @@ static bool isKnownArch(StringRef arch) {
 
 LogicalResult
 KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         StringRef arch, int64_t profile, StringRef templateName,
-                         ArrayRef<int64_t> tile, int64_t stages,
-                         int64_t warps) {
+                         StringRef arch, int64_t profile,
+                         StringRef templateName, ArrayRef<int64_t> tile,
+                         int64_t stages, int64_t warps) {
   if (!isKnownArch(arch))
     return emitError() << "arch must be `host` or `sm_XX`, got '" << arch
                        << "'";
   if (profile < 0)
-    return emitError() << "profile index must be non-negative, got "
-                       << profile;
+    return emitError() << "profile index must be non-negative, got " << profile;
   if (templateName.empty())
     return emitError() << "template name must not be empty";
   if (tile.empty())

@@ -38,8 +38,8 @@ static std::string shapeOf(Type type) {
 template <typename OpTy>
 static LogicalResult verifyAxis(OpTy op, int64_t axis, int64_t rank) {
   if (axis < 0 || axis >= rank)
-    return op.emitOpError() << "axis " << axis << " is out of range for rank "
-                            << rank;
+    return op.emitOpError()
+           << "axis " << axis << " is out of range for rank " << rank;
   return success();
 }
 
@@ -60,9 +60,8 @@ static LogicalResult checkAxis(std::optional<Location> loc, StringRef opName,
 static ParseResult parseBroadcastTypes(OpAsmParser &parser, Type &lhs,
                                        Type &rhs, Type &result) {
   if (succeeded(parser.parseOptionalLParen())) {
-    if (parser.parseType(lhs) || parser.parseComma() ||
-        parser.parseType(rhs) || parser.parseRParen() ||
-        parser.parseArrow() || parser.parseType(result))
+    if (parser.parseType(lhs) || parser.parseComma() || parser.parseType(rhs) ||
+        parser.parseRParen() || parser.parseArrow() || parser.parseType(result))
       return failure();
     return success();
   }
@@ -160,9 +159,9 @@ static LogicalResult inferBroadcastType(std::optional<Location> loc,
   if (!lhsType || !rhsType)
     return inferError(loc, opName, "operands must be ranked tensors");
   if (lhsType.getElementType() != rhsType.getElementType())
-    return inferError(loc, opName, "operand element types differ: ",
-                      lhsType.getElementType(), " vs ",
-                      rhsType.getElementType());
+    return inferError(
+        loc, opName, "operand element types differ: ", lhsType.getElementType(),
+        " vs ", rhsType.getElementType());
   SmallVector<int64_t> shape;
   if (failed(broadcastShapes(lhsType.getShape(), rhsType.getShape(), shape)))
     return inferError(loc, opName, "operand shapes ", shapeOf(lhsType), " and ",
@@ -214,12 +213,13 @@ static LogicalResult inferPoolType(std::optional<Location> loc,
     return inferError(loc, opName, "input must be a rank-4 NCHW tensor, got ",
                       input);
   if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4)
-    return inferError(loc, opName,
-                      "expects 2 kernel sizes, 2 strides and 4 pads, got ",
-                      kernel.size(), ", ", strides.size(), " and ", pads.size());
+    return inferError(
+        loc, opName, "expects 2 kernel sizes, 2 strides and 4 pads, got ",
+        kernel.size(), ", ", strides.size(), " and ", pads.size());
   for (int i = 0; i < 2; ++i)
     if (kernel[i] < 1 || strides[i] < 1)
-      return inferError(loc, opName, "kernel sizes and strides must be positive");
+      return inferError(loc, opName,
+                        "kernel sizes and strides must be positive");
   for (int i = 0; i < 4; ++i)
     if (pads[i] < 0 || pads[i] >= kernel[i % 2])
       return inferError(loc, opName,
@@ -263,8 +263,8 @@ LogicalResult ClampOp::verify() {
   if (isa<IntegerType>(getInput().getType().getElementType()))
     for (std::optional<double> bound : {lo, hi})
       if (bound && *bound != std::trunc(*bound))
-        return emitOpError() << "bound " << *bound
-                             << " of an integer clamp must be integral";
+        return emitOpError()
+               << "bound " << *bound << " of an integer clamp must be integral";
   return success();
 }
 
@@ -316,7 +316,8 @@ static OpFoldResult foldConstantBinary(ArrayRef<Attribute> operands,
     return {};
   auto lhs = dyn_cast<DenseElementsAttr>(operands[0]);
   auto rhs = dyn_cast<DenseElementsAttr>(operands[1]);
-  if (!lhs || !rhs || lhs.getType() != tensorType || rhs.getType() != tensorType)
+  if (!lhs || !rhs || lhs.getType() != tensorType ||
+      rhs.getType() != tensorType)
     return {};
   Type element = tensorType.getElementType();
   if (isa<FloatType>(element))
@@ -383,8 +384,9 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *context,
   if (!cond || !lhs || !rhs)
     return inferError(loc, name, "operands must be ranked tensors");
   if (lhs.getElementType() != rhs.getElementType())
-    return inferError(loc, name, "value element types differ: ",
-                      lhs.getElementType(), " vs ", rhs.getElementType());
+    return inferError(loc, name,
+                      "value element types differ: ", lhs.getElementType(),
+                      " vs ", rhs.getElementType());
   SmallVector<int64_t> values, all;
   if (failed(broadcastShapes(lhs.getShape(), rhs.getShape(), values)) ||
       failed(broadcastShapes(cond.getShape(), values, all)))
@@ -425,18 +427,16 @@ static LogicalResult verifyNormalization(OpTy op, Value scale, Value bias) {
     return failure();
   if (op.getEpsilon().isNegative())
     return op.emitOpError() << "epsilon must be non-negative";
-  ArrayRef<int64_t> normalized =
-      inputType.getShape().drop_front(op.getAxis());
+  ArrayRef<int64_t> normalized = inputType.getShape().drop_front(op.getAxis());
   for (auto [name, value] : {std::pair<StringRef, Value>{"scale", scale},
                              std::pair<StringRef, Value>{"bias", bias}}) {
     if (!value)
       continue;
     auto type = cast<RankedTensorType>(value.getType());
     if (type.getElementType() != inputType.getElementType())
-      return op.emitOpError() << name << " element type "
-                              << type.getElementType()
-                              << " differs from the input's "
-                              << inputType.getElementType();
+      return op.emitOpError()
+             << name << " element type " << type.getElementType()
+             << " differs from the input's " << inputType.getElementType();
     if (failed(verifyCompatibleShape(type.getShape(), normalized)))
       return op.emitOpError()
              << name << " shape " << formatShape(type.getShape())
@@ -470,8 +470,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
     return inferError(loc, name, "operands must have rank 2 or more, got ",
                       shapeOf(lhs), " and ", shapeOf(rhs));
   if (lhs.getElementType() != rhs.getElementType())
-    return inferError(loc, name, "operand element types differ: ",
-                      lhs.getElementType(), " vs ", rhs.getElementType());
+    return inferError(loc, name,
+                      "operand element types differ: ", lhs.getElementType(),
+                      " vs ", rhs.getElementType());
   int64_t k1 = lhs.getShape().back(), k2 = rhs.getShape().end()[-2];
   if (!areCompatibleDims(k1, k2))
     return inferError(loc, name, "contracting dims differ: ", shapeOf(lhs),
@@ -502,8 +503,9 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
     return inferError(loc, name, "weight must have rank 2, got ",
                       shapeOf(weight));
   if (input.getElementType() != weight.getElementType())
-    return inferError(loc, name, "operand element types differ: ",
-                      input.getElementType(), " vs ", weight.getElementType());
+    return inferError(loc, name,
+                      "operand element types differ: ", input.getElementType(),
+                      " vs ", weight.getElementType());
   bool transposed = adaptor.getTransposeWeight();
   int64_t k = weight.getDimSize(transposed ? 1 : 0);
   int64_t n = weight.getDimSize(transposed ? 0 : 1);
@@ -540,15 +542,15 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
     return inferError(loc, name,
                       "input and filter must be rank-4 NCHW and OIHW tensors");
   if (input.getElementType() != filter.getElementType())
-    return inferError(loc, name, "operand element types differ: ",
-                      input.getElementType(), " vs ", filter.getElementType());
+    return inferError(loc, name,
+                      "operand element types differ: ", input.getElementType(),
+                      " vs ", filter.getElementType());
   ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
                     dilations = adaptor.getDilations();
   if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
-    return inferError(loc, name,
-                      "expects 2 strides, 2 dilations and 4 pads, got ",
-                      strides.size(), ", ", dilations.size(), " and ",
-                      pads.size());
+    return inferError(
+        loc, name, "expects 2 strides, 2 dilations and 4 pads, got ",
+        strides.size(), ", ", dilations.size(), " and ", pads.size());
   if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
       llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
     return inferError(loc, name, "strides and dilations must be positive");
@@ -574,9 +576,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
     if (!biasType || biasType.getRank() != 1 ||
         !areCompatibleDims(biasType.getDimSize(0), outChannels) ||
         biasType.getElementType() != input.getElementType())
-      return inferError(loc, name, "bias must be a 1-D tensor of ",
-                        outChannels, " ", input.getElementType(), ", got ",
-                        bias.getType());
+      return inferError(loc, name, "bias must be a 1-D tensor of ", outChannels,
+                        " ", input.getElementType(), ", got ", bias.getType());
   }
   SmallVector<int64_t> shape{input.getDimSize(0), outChannels};
   for (int i = 0; i < 2; ++i) {
@@ -643,15 +644,16 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     for (int64_t d = 0; d < first.getRank(); ++d) {
       int64_t size = type.getDimSize(d);
       if (d == axis) {
-        shape[d] = ShapedType::isDynamic(shape[d]) ||
-                           ShapedType::isDynamic(size)
-                       ? ShapedType::kDynamic
-                       : shape[d] + size;
+        shape[d] =
+            ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size)
+                ? ShapedType::kDynamic
+                : shape[d] + size;
         continue;
       }
       if (!areCompatibleDims(shape[d], size))
-        return inferError(loc, name, "dim ", d, " differs between inputs: ",
-                          shapeOf(first), " vs ", shapeOf(type));
+        return inferError(loc, name, "dim ", d,
+                          " differs between inputs: ", shapeOf(first), " vs ",
+                          shapeOf(type));
       if (ShapedType::isDynamic(shape[d]))
         shape[d] = size;
     }
@@ -684,9 +686,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   if (static_cast<int64_t>(starts.size()) != rank ||
       static_cast<int64_t>(ends.size()) != rank ||
       static_cast<int64_t>(steps.size()) != rank)
-    return inferError(loc, name, "expects one range per dim (", rank,
-                      "), got ", starts.size(), " starts, ", ends.size(),
-                      " ends and ", steps.size(), " steps");
+    return inferError(loc, name, "expects one range per dim (", rank, "), got ",
+                      starts.size(), " starts, ", ends.size(), " ends and ",
+                      steps.size(), " steps");
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     if (steps[d] == 0)
@@ -730,7 +732,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape;
   for (int64_t p : perm) {
     if (p < 0 || p >= input.getRank() || seen[p])
-      return inferError(loc, name, "[", llvm::make_range(perm.begin(), perm.end()),
+      return inferError(loc, name, "[",
+                        llvm::make_range(perm.begin(), perm.end()),
                         "] is not a permutation of the dims");
     seen[p] = true;
     shape.push_back(input.getDimSize(p));
@@ -777,8 +780,7 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 //===----------------------------------------------------------------------===//
 
 /// A shape operand must list one size per result dim.
-template <typename OpTy>
-static LogicalResult verifyShapeOperand(OpTy op) {
+template <typename OpTy> static LogicalResult verifyShapeOperand(OpTy op) {
   if (!op.getShape())
     return success();
   int64_t length = op.getShape().getType().getDimSize(0);
@@ -860,8 +862,8 @@ LogicalResult ExpandOp::verify() {
       if (!result.isDynamicDim(d))
         continue;
       if (d < offset || !input.isDynamicDim(d - offset))
-        return emitOpError() << "dynamic result dim " << d
-                             << " needs a shape operand";
+        return emitOpError()
+               << "dynamic result dim " << d << " needs a shape operand";
     }
   }
   return success();
@@ -910,18 +912,17 @@ LogicalResult FusionOp::verify() {
                          << ")";
   if (block.without_terminator().empty())
     return emitOpError() << "body has no ops";
-  WalkResult nested = getBody().walk([](FusionOp) {
-    return WalkResult::interrupt();
-  });
+  WalkResult nested =
+      getBody().walk([](FusionOp) { return WalkResult::interrupt(); });
   if (nested.wasInterrupted())
     return emitOpError() << "must not contain another kiln.fusion";
   if (std::optional<ArrayAttr> configs = getConfigs()) {
     llvm::SmallSet<std::pair<StringRef, int64_t>, 8> seen;
     for (auto config : configs->getAsRange<KernelConfigAttr>())
       if (!seen.insert({config.getArch(), config.getProfile()}).second)
-        return emitOpError() << "has two kernel configs for arch "
-                             << config.getArch() << " and profile "
-                             << config.getProfile();
+        return emitOpError()
+               << "has two kernel configs for arch " << config.getArch()
+               << " and profile " << config.getProfile();
   }
   return success();
 }

@@ -107,7 +107,8 @@ int64_t kiln::slicedLength(int64_t size, int64_t start, int64_t end,
     return e > s ? (e - s + step - 1) / step : 0;
   }
   // Negative steps walk from high to low; bounds clamp to [-1, size - 1].
-  int64_t s = clampBound(start, -1, size - 1), e = clampBound(end, -1, size - 1);
+  int64_t s = clampBound(start, -1, size - 1),
+          e = clampBound(end, -1, size - 1);
   return s > e ? (s - e + (-step) - 1) / (-step) : 0;
 }
 

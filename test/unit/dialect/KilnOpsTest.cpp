@@ -33,7 +33,8 @@ protected:
   }
 
   RankedTensorType tensor(ArrayRef<int64_t> shape, Type element = {}) {
-    return RankedTensorType::get(shape, element ? element : builder.getF32Type());
+    return RankedTensorType::get(shape,
+                                 element ? element : builder.getF32Type());
   }
 
   MLIRContext context;
@@ -67,8 +68,8 @@ TEST_F(KilnOpsTest, ConvolutionAndMatmulShapes) {
       ArrayRef<int64_t>{2, 2}, ArrayRef<int64_t>{3, 3, 3, 3},
       ArrayRef<int64_t>{1, 1}, /*groups=*/1);
   EXPECT_EQ(conv.getType(), tensor({2, 64, 112, 112}));
-  auto mm = builder.create<MatmulOp>(loc, func.getArgument(2),
-                                     func.getArgument(3));
+  auto mm =
+      builder.create<MatmulOp>(loc, func.getArgument(2), func.getArgument(3));
   EXPECT_EQ(mm.getType(), tensor({5, 7, 16, 4}));
 }
 
@@ -87,8 +88,8 @@ TEST_F(KilnOpsTest, FusionBuilderMakesAVerifiableGroup) {
     Value act = builder.create<ReluOp>(loc, sum);
     builder.create<YieldOp>(loc, ValueRange{act});
   }
-  auto config = KernelConfigAttr::get(&context, "sm_80", 0, "elementwise",
-                                      {256}, 1, 8);
+  auto config =
+      KernelConfigAttr::get(&context, "sm_80", 0, "elementwise", {256}, 1, 8);
   fusion.setConfigsAttr(builder.getArrayAttr({config}));
   builder.create<func::ReturnOp>(loc, fusion.getResults());
   func.setType(builder.getFunctionType(func.getArgumentTypes(),
