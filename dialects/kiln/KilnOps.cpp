@@ -241,6 +241,60 @@ static LogicalResult inferPoolType(std::optional<Location> loc,
 }
 
 //===----------------------------------------------------------------------===//
+// Folding data movement over small constants
+//===----------------------------------------------------------------------===//
+
+/// Data movement on constants folds only for small tensors (shape arithmetic,
+/// masks); weights stay as they are rather than being duplicated.
+static constexpr int64_t kMaxFoldedElements = 1 << 12;
+
+/// Row-major strides of a static shape.
+static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Builds a constant of `type` whose element at each multi-index is
+/// `source(index)`, an element of some other constant.
+static DenseElementsAttr
+buildConstant(RankedTensorType type,
+              function_ref<Attribute(ArrayRef<int64_t>)> source) {
+  SmallVector<Attribute> values;
+  values.reserve(type.getNumElements());
+  SmallVector<int64_t> index(type.getRank(), 0);
+  for (int64_t linear = 0, e = type.getNumElements(); linear < e; ++linear) {
+    int64_t rest = linear;
+    SmallVector<int64_t> strides = stridesOf(type.getShape());
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      index[d] = rest / strides[d];
+      rest %= strides[d];
+    }
+    values.push_back(source(index));
+  }
+  return DenseElementsAttr::get(type, values);
+}
+
+/// The element of a dense constant at a multi-index.
+static Attribute elementAt(DenseElementsAttr attr, ArrayRef<int64_t> index) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  if (attr.isSplat())
+    return attr.getSplatValue<Attribute>();
+  SmallVector<int64_t> strides = stridesOf(type.getShape());
+  int64_t linear = 0;
+  for (auto [i, stride] : llvm::zip(index, strides))
+    linear += i * stride;
+  return attr.getValues<Attribute>()[linear];
+}
+
+static bool isSmallStatic(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.hasStaticShape() &&
+         tensor.getNumElements() <= kMaxFoldedElements;
+}
+
+//===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
@@ -662,10 +716,29 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
     return getInputs()[0];
-  return {};
+  if (!isSmallStatic(getType()))
+    return {};
+  SmallVector<DenseElementsAttr> parts;
+  for (auto [value, attr] : llvm::zip(getInputs(), adaptor.getInputs())) {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+    if (!dense || !cast<RankedTensorType>(value.getType()).hasStaticShape())
+      return {};
+    parts.push_back(dense);
+  }
+  int64_t axis = getAxis();
+  return buildConstant(getType(), [&](ArrayRef<int64_t> index) {
+    SmallVector<int64_t> local(index);
+    for (DenseElementsAttr part : parts) {
+      int64_t size = cast<RankedTensorType>(part.getType()).getDimSize(axis);
+      if (local[axis] < size)
+        return elementAt(part, local);
+      local[axis] -= size;
+    }
+    llvm_unreachable("index beyond the concatenated inputs");
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -702,14 +775,38 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   // Whole dims, forward: the identity.
-  for (auto [start, end, step] : llvm::zip(getStarts(), getEnds(), getSteps()))
-    if (step != 1 || start != 0 || end != defaultEnd(1))
-      return {};
-  if (getInput().getType() == getType())
+  bool whole = llvm::all_of(
+      llvm::zip(getStarts(), getEnds(), getSteps()), [](auto range) {
+        auto [start, end, step] = range;
+        return step == 1 && start == 0 && end == defaultEnd(1);
+      });
+  if (whole && getInput().getType() == getType())
     return getInput();
-  return {};
+
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  RankedTensorType inputType = getInput().getType();
+  if (!dense || !inputType.hasStaticShape() || !isSmallStatic(getType()))
+    return {};
+  // Element i of dim d comes from first(d) + i * step(d) of the input, where
+  // first is the start after Python's normalization.
+  SmallVector<int64_t> first;
+  for (auto [size, start, step] :
+       llvm::zip(inputType.getShape(), getStarts(), getSteps())) {
+    int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? size : size - 1;
+    int64_t s = start;
+    if (s < 0)
+      s = s <= INT64_MIN + size ? lo : s + size;
+    first.push_back(std::clamp(s, lo, hi));
+  }
+  ArrayRef<int64_t> steps = getSteps();
+  return buildConstant(getType(), [&](ArrayRef<int64_t> index) {
+    SmallVector<int64_t> source;
+    for (auto [d, i] : llvm::enumerate(index))
+      source.push_back(first[d] + i * steps[d]);
+    return elementAt(dense, source);
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -836,11 +933,26 @@ struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
     return success();
   }
 };
+
+/// A shape operand is redundant once the result has at most one dynamic dim:
+/// the static dims are in the type and the dynamic one follows from the
+/// element count. Dropping it frees the shape subgraph to be erased.
+struct DropRedundantReshapeShape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getShape() || op.getType().getNumDynamicDims() > 1)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput(),
+                                           Value());
+    return success();
+  }
+};
 } // namespace
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<ComposeReshapes>(context);
+  patterns.add<ComposeReshapes, DropRedundantReshapeShape>(context);
 }
 
 LogicalResult ExpandOp::verify() {
@@ -876,6 +988,394 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (splat && getType().hasStaticShape())
     return SplatElementsAttr::get(getType(), splat.getSplatValue<Attribute>());
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ShapeOfOp, RangeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!input)
+    return inferError(loc, getOperationName(), "input must be ranked");
+  types.push_back(
+      RankedTensorType::get({input.getRank()}, IntegerType::get(context, 64)));
+  return success();
+}
+
+OpFoldResult ShapeOfOp::fold(FoldAdaptor) {
+  RankedTensorType input = getInput().getType();
+  if (!input.hasStaticShape() ||
+      getType() !=
+          RankedTensorType::get({input.getRank()}, getType().getElementType()))
+    return {};
+  return DenseElementsAttr::get(getType(), input.getShape());
+}
+
+LogicalResult RangeOp::verify() {
+  for (Value operand : {getStart(), getLimit(), getDelta()})
+    if (cast<RankedTensorType>(operand.getType()).getRank() != 0)
+      return emitOpError() << "start, limit and delta must be scalars, got "
+                           << operand.getType();
+  if (getType().getRank() != 1)
+    return emitOpError() << "result must be 1-D, got " << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CumSumOp, TopKOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!input)
+    return inferError(loc, name, "input must be ranked");
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (failed(checkAxis(loc, name, axis, input.getRank())))
+    return failure();
+  if (k < 0)
+    return inferError(loc, name, "k must be non-negative, got ", k);
+  int64_t size = input.getDimSize(axis);
+  if (!ShapedType::isDynamic(size) && k > size)
+    return inferError(loc, name, "k = ", k, " exceeds dim ", axis, " of size ",
+                      size);
+  SmallVector<int64_t> shape(input.getShape());
+  shape[axis] = k;
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConvTranspose2dOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  auto filter = dyn_cast<RankedTensorType>(adaptor.getFilter().getType());
+  if (!input || !filter || input.getRank() != 4 || filter.getRank() != 4)
+    return inferError(loc, name,
+                      "input and filter must be rank-4 NCHW and IOHW tensors");
+  if (input.getElementType() != filter.getElementType())
+    return inferError(loc, name,
+                      "operand element types differ: ", input.getElementType(),
+                      " vs ", filter.getElementType());
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dilations = adaptor.getDilations(),
+                    outputPadding = adaptor.getOutputPadding();
+  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 ||
+      outputPadding.size() != 2)
+    return inferError(loc, name,
+                      "expects 2 strides, 2 dilations, 4 pads and 2 output "
+                      "paddings");
+  if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
+    return inferError(loc, name, "strides and dilations must be positive");
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return inferError(loc, name, "pads must be non-negative");
+  for (int i = 0; i < 2; ++i)
+    if (outputPadding[i] < 0 ||
+        outputPadding[i] >= std::max(strides[i], dilations[i]))
+      return inferError(loc, name,
+                        "output padding must be non-negative and smaller than "
+                        "the stride or the dilation");
+  int64_t groups = adaptor.getGroups();
+  if (groups < 1)
+    return inferError(loc, name, "groups must be positive, got ", groups);
+  int64_t inChannels = input.getDimSize(1), filterIn = filter.getDimSize(0);
+  if (!areCompatibleDims(inChannels, filterIn))
+    return inferError(loc, name, "input channels ", inChannels,
+                      " differ from the filter's ", filterIn);
+  if (!ShapedType::isDynamic(filterIn) && filterIn % groups != 0)
+    return inferError(loc, name, "input channels ", filterIn,
+                      " are not divisible by groups ", groups);
+  int64_t outChannels = ShapedType::isDynamic(filter.getDimSize(1))
+                            ? ShapedType::kDynamic
+                            : filter.getDimSize(1) * groups;
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = dyn_cast<RankedTensorType>(bias.getType());
+    if (!biasType || biasType.getRank() != 1 ||
+        !areCompatibleDims(biasType.getDimSize(0), outChannels) ||
+        biasType.getElementType() != input.getElementType())
+      return inferError(loc, name, "bias must be a 1-D tensor of ", outChannels,
+                        " ", input.getElementType(), ", got ", bias.getType());
+  }
+  SmallVector<int64_t> shape{input.getDimSize(0), outChannels};
+  for (int i = 0; i < 2; ++i) {
+    int64_t size = input.getDimSize(2 + i), kernel = filter.getDimSize(2 + i);
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(kernel)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t out = (size - 1) * strides[i] - pads[i] - pads[i + 2] +
+                  dilations[i] * (kernel - 1) + outputPadding[i] + 1;
+    if (out < 1)
+      return inferError(loc, name, "pads leave no output from input ",
+                        shapeOf(input));
+    shape.push_back(out);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GatherElementsOp, GatherNdOp, ScatterNdOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (!data || !indices)
+    return inferError(loc, name, "operands must be ranked tensors");
+  if (data.getRank() != indices.getRank())
+    return inferError(loc, name, "indices ", shapeOf(indices),
+                      " must have the rank of data ", shapeOf(data));
+  if (failed(checkAxis(loc, name, adaptor.getAxis(), data.getRank())))
+    return failure();
+  types.push_back(
+      RankedTensorType::get(indices.getShape(), data.getElementType()));
+  return success();
+}
+
+LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (!data || !indices)
+    return inferError(loc, name, "operands must be ranked tensors");
+  int64_t batchDims = adaptor.getBatchDims();
+  if (indices.getRank() < 1 || ShapedType::isDynamic(indices.getShape().back()))
+    return inferError(loc, name, "the last dim of indices must be static, got ",
+                      shapeOf(indices));
+  int64_t tuple = indices.getShape().back();
+  if (batchDims < 0 || batchDims >= indices.getRank() ||
+      batchDims + tuple > data.getRank() || tuple < 1)
+    return inferError(loc, name, "index tuples of length ", tuple, " with ",
+                      batchDims, " batch dims do not fit data ", shapeOf(data));
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (!areCompatibleDims(data.getDimSize(d), indices.getDimSize(d)))
+      return inferError(loc, name, "batch dim ", d, " differs: ", shapeOf(data),
+                        " vs ", shapeOf(indices));
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(batchDims + tuple));
+  types.push_back(RankedTensorType::get(shape, data.getElementType()));
+  return success();
+}
+
+LogicalResult ScatterNdOp::verify() {
+  RankedTensorType data = getData().getType();
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  auto updates = cast<RankedTensorType>(getUpdates().getType());
+  if (updates.getElementType() != data.getElementType())
+    return emitOpError() << "updates element type " << updates.getElementType()
+                         << " differs from data's " << data.getElementType();
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return emitOpError() << "the last dim of indices must be static, got "
+                         << formatShape(indices.getShape());
+  int64_t tuple = indices.getShape().back();
+  if (tuple < 1 || tuple > data.getRank())
+    return emitOpError() << "index tuples of length " << tuple
+                         << " do not fit data " << formatShape(data.getShape());
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(tuple));
+  if (failed(verifyCompatibleShape(updates.getShape(), expected)))
+    return emitOpError() << "updates " << formatShape(updates.getShape())
+                         << " must have shape " << formatShape(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PadOp, TileOp, ResizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!input)
+    return inferError(loc, name, "input must be ranked");
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return inferError(loc, name, "expects ", 2 * rank, " pads for rank ", rank,
+                      ", got ", pads.size());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = input.getDimSize(d);
+    if (ShapedType::isDynamic(size)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t out = size + pads[d] + pads[d + rank];
+    if (out < 0)
+      return inferError(loc, name, "pads crop dim ", d, " of ", shapeOf(input),
+                        " below zero");
+    shape.push_back(out);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!input)
+    return inferError(loc, name, "input must be ranked");
+  ArrayRef<int64_t> multiples = adaptor.getMultiples();
+  if (static_cast<int64_t>(multiples.size()) != input.getRank())
+    return inferError(loc, name, "expects one multiple per dim (",
+                      input.getRank(), "), got ", multiples.size());
+  SmallVector<int64_t> shape;
+  for (auto [size, times] : llvm::zip(input.getShape(), multiples)) {
+    if (times < 0)
+      return inferError(loc, name, "multiples must be non-negative");
+    shape.push_back(ShapedType::isDynamic(size) ? ShapedType::kDynamic
+                                                : size * times);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  RankedTensorType input = getInput().getType(), result = getType();
+  ArrayRef<double> scales = getScales();
+  if (input.getElementType() != result.getElementType() ||
+      input.getRank() != result.getRank())
+    return emitOpError() << "result must have the input's rank and element "
+                            "type";
+  if (static_cast<int64_t>(scales.size()) != input.getRank())
+    return emitOpError() << "expects one scale per dim (" << input.getRank()
+                         << "), got " << scales.size();
+  for (auto [d, scale] : llvm::enumerate(scales)) {
+    if (!(scale > 0))
+      return emitOpError() << "scale " << scale << " of dim " << d
+                           << " must be positive";
+    int64_t in = input.getDimSize(d), out = result.getDimSize(d);
+    // An importer given output sizes stores size / input as the scale, which
+    // floating point may round either way.
+    if (!ShapedType::isDynamic(in) && !ShapedType::isDynamic(out) &&
+        std::abs(static_cast<double>(in) * scale - static_cast<double>(out)) >=
+            1.0)
+      return emitOpError() << "result dim " << d << " is " << out
+                           << " but input " << in << " times scale " << scale
+                           << " gives " << static_cast<double>(in) * scale;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp, RotaryEmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto q = dyn_cast<RankedTensorType>(adaptor.getQuery().getType());
+  auto k = dyn_cast<RankedTensorType>(adaptor.getKey().getType());
+  auto v = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
+  if (!q || !k || !v || q.getRank() != 4 || k.getRank() != 4 ||
+      v.getRank() != 4)
+    return inferError(loc, name,
+                      "query, key and value must be rank-4 [B, H, S, D]");
+  if (q.getElementType() != k.getElementType() ||
+      q.getElementType() != v.getElementType())
+    return inferError(loc, name,
+                      "query, key and value must share an element type");
+  auto dimsAgree = [](int64_t a, int64_t b) { return areCompatibleDims(a, b); };
+  if (!dimsAgree(q.getDimSize(0), k.getDimSize(0)) ||
+      !dimsAgree(k.getDimSize(0), v.getDimSize(0)))
+    return inferError(loc, name, "batch sizes differ: ", shapeOf(q), ", ",
+                      shapeOf(k), ", ", shapeOf(v));
+  if (!dimsAgree(k.getDimSize(1), v.getDimSize(1)) ||
+      !dimsAgree(k.getDimSize(2), v.getDimSize(2)))
+    return inferError(loc, name, "key ", shapeOf(k), " and value ", shapeOf(v),
+                      " differ in heads or length");
+  if (!dimsAgree(q.getDimSize(3), k.getDimSize(3)))
+    return inferError(loc, name, "query ", shapeOf(q), " and key ", shapeOf(k),
+                      " differ in head size");
+  int64_t hq = q.getDimSize(1), hkv = k.getDimSize(1);
+  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
+      (hkv == 0 || hq % hkv != 0))
+    return inferError(loc, name, "query heads ", hq,
+                      " are not a multiple of key/value heads ", hkv);
+  if (Value mask = adaptor.getMask()) {
+    auto maskType = cast<RankedTensorType>(mask.getType());
+    SmallVector<int64_t> scores{q.getDimSize(0), hq, q.getDimSize(2),
+                                k.getDimSize(2)};
+    SmallVector<int64_t> broadcast;
+    if (maskType.getRank() > 4 ||
+        failed(broadcastShapes(maskType.getShape(), scores, broadcast)) ||
+        failed(verifyCompatibleShape(broadcast, scores)))
+      return inferError(loc, name, "mask ", shapeOf(maskType),
+                        " does not broadcast to the scores ",
+                        formatShape(scores));
+    Type maskElement = maskType.getElementType();
+    if (!maskElement.isInteger(1) && maskElement != q.getElementType())
+      return inferError(loc, name, "a float mask must have the query's type");
+  }
+  types.push_back(RankedTensorType::get(
+      {q.getDimSize(0), hq, q.getDimSize(2), v.getDimSize(3)},
+      q.getElementType()));
+  return success();
+}
+
+LogicalResult RotaryEmbeddingOp::verify() {
+  RankedTensorType input = getInput().getType();
+  auto cos = cast<RankedTensorType>(getCos().getType());
+  auto sin = cast<RankedTensorType>(getSin().getType());
+  if (input.getRank() != 4)
+    return emitOpError() << "input must be rank-4 [B, H, S, D], got "
+                         << formatShape(input.getShape());
+  if (cos != sin)
+    return emitOpError() << "cos " << cos << " and sin " << sin << " differ";
+  if (cos.getElementType() != input.getElementType())
+    return emitOpError() << "cos and sin must have the input's element type";
+  if (cos.getRank() != 3)
+    return emitOpError() << "cos and sin must be rank-3 [B or 1, S, R/2], got "
+                         << formatShape(cos.getShape());
+  int64_t batch = cos.getDimSize(0);
+  if (batch != 1 && !areCompatibleDims(batch, input.getDimSize(0)))
+    return emitOpError() << "cos batch " << batch << " must be 1 or "
+                         << input.getDimSize(0);
+  if (!areCompatibleDims(cos.getDimSize(1), input.getDimSize(2)))
+    return emitOpError() << "cos covers " << cos.getDimSize(1)
+                         << " positions for a sequence of "
+                         << input.getDimSize(2);
+  int64_t half = cos.getDimSize(2), head = input.getDimSize(3);
+  if (!ShapedType::isDynamic(half) && !ShapedType::isDynamic(head) &&
+      2 * half > head)
+    return emitOpError() << "rotary dim " << 2 * half
+                         << " exceeds the head size " << head;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -735,6 +735,326 @@ def Kiln_ExpandOp : Kiln_Op<"expand", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Shapes and index generation
+//===----------------------------------------------------------------------===//
+
+def Kiln_ShapeOfOp : Kiln_Op<"shape_of", [Pure, Kiln_InferType]> {
+  let summary = "The shape of a tensor as a 1-D i64 tensor";
+  let description = [{
+    ONNX `Shape`. Folds to a constant when the input's shape is static, which
+    is how the shape subgraphs exporters emit disappear.
+
+    ```mlir
+    %s = kiln.shape_of %x : tensor<?x128x768xf32> -> tensor<3xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasFolder = 1;
+}
+
+def Kiln_RangeOp : Kiln_Op<"range", [Pure,
+    AllTypesMatch<["start", "limit", "delta"]>,
+    AllElementTypesMatch<["start", "output"]>]> {
+  let summary = "Evenly spaced values in [start, limit)";
+  let description = [{
+    ONNX `Range`: `start + i * delta` for `i` in
+    `[0, max(ceil((limit - start) / delta), 0))`. The operands are scalars
+    (rank-0 tensors); the length is known only when they are constants.
+
+    ```mlir
+    %r = kiln.range %start, %limit, %delta : tensor<i64> -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_NumericTensor:$start, Kiln_NumericTensor:$limit,
+                   Kiln_NumericTensor:$delta);
+  let results = (outs Kiln_NumericTensor:$output);
+  let assemblyFormat = [{
+    $start `,` $limit `,` $delta attr-dict `:` type($start) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Scans and selection
+//===----------------------------------------------------------------------===//
+
+def Kiln_CumSumOp : Kiln_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Cumulative sum along an axis";
+  let description = [{
+    Element `i` is the sum of elements `0..i` along `axis` (`0..i-1` with
+    `exclusive`; counted from the end with `reverse`).
+
+    ```mlir
+    %c = kiln.cumsum %x axis = 1 exclusive : tensor<2x5xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_NumericTensor:$input, I64Attr:$axis,
+                   UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Kiln_NumericTensor:$output);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis (`exclusive` $exclusive^)? (`reverse` $reverse^)?
+    attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_TopKOp : Kiln_Op<"topk", [Pure, Kiln_InferType]> {
+  let summary = "The k largest (or smallest) elements along an axis";
+  let description = [{
+    Returns the `k` largest elements along `axis` (the smallest with
+    `smallest`), sorted, and their `i64` indices; among equal values the
+    lower index comes first.
+
+    ```mlir
+    %v, %i = kiln.topk %logits k = 5 axis = 1 : tensor<4x100xf32> -> tensor<4x5xf32>, tensor<4x5xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
+                   UnitAttr:$smallest);
+  let results = (outs Kiln_NumericTensor:$values,
+                  RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = [{
+    $input `k` `=` $k `axis` `=` $axis (`smallest` $smallest^)? attr-dict `:`
+    type($input) `->` type($values) `,` type($indices)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Transposed convolution
+//===----------------------------------------------------------------------===//
+
+def Kiln_ConvTranspose2dOp : Kiln_Op<"conv_transpose2d", [Pure,
+    Kiln_InferType]> {
+  let summary = "2-D transposed convolution, NCHW input and IOHW filter";
+  let description = [{
+    The gradient of `kiln.conv2d` with respect to its input: `input`
+    `[N, C, H, W]`, `filter` `[C, O / groups, KH, KW]`, optional `bias` `[O]`.
+    `pads` are `[top, left, bottom, right]`, removed from the full output;
+    `output_padding` adds rows and columns at the bottom and right. The output
+    is `[N, O, OH, OW]` with
+    `OH = (H - 1) * stride_h - top - bottom + dilation_h * (KH - 1) + output_padding_h + 1`.
+
+    ```mlir
+    %y = kiln.conv_transpose2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] output_padding = [1, 1] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$filter,
+                   Optional<Kiln_FloatTensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$output_padding, I64Attr:$groups);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? `strides` `=` $strides `pads` `=` $pads
+    `dilations` `=` $dilations `output_padding` `=` $output_padding
+    `groups` `=` $groups attr-dict `:`
+    type($input) `,` type($filter) (`,` type($bias)^)? `->` type($output)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers and scatters
+//===----------------------------------------------------------------------===//
+
+def Kiln_GatherElementsOp : Kiln_Op<"gather_elements", [Pure,
+    Kiln_InferType]> {
+  let summary = "Gather single elements along an axis";
+  let description = [{
+    ONNX `GatherElements`: `output[i][j][k] = data[index[i][j][k]][j][k]` for
+    `axis = 0`, and so on; `indices` has the rank of `data` and gives the
+    result's shape. Negative indices count from the end of the axis.
+
+    ```mlir
+    %g = kiln.gather_elements %x, %idx axis = 1 : tensor<3x4xf32>, tensor<3x2xi64> -> tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$data, Kiln_IndexTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `axis` `=` $axis attr-dict `:` type($data) `,`
+    type($indices) `->` type($output)
+  }];
+}
+
+def Kiln_GatherNdOp : Kiln_Op<"gather_nd", [Pure, Kiln_InferType]> {
+  let summary = "Gather slices addressed by index tuples";
+  let description = [{
+    ONNX `GatherND`: the last dim of `indices` (static, `q`) holds tuples that
+    address the dims `batch_dims .. batch_dims + q - 1` of `data`. The result
+    is `indices.shape[:-1] + data.shape[batch_dims + q:]`; the first
+    `batch_dims` dims of `data` and `indices` must agree.
+
+    ```mlir
+    %g = kiln.gather_nd %x, %idx batch_dims = 0 : tensor<4x5x6xf32>, tensor<3x2xi64> -> tensor<3x6xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$data, Kiln_IndexTensor:$indices,
+                   I64Attr:$batch_dims);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `batch_dims` `=` $batch_dims attr-dict `:`
+    type($data) `,` type($indices) `->` type($output)
+  }];
+}
+
+def Kiln_ScatterNdOp : Kiln_Op<"scatter_nd", [Pure,
+    AllTypesMatch<["data", "output"]>]> {
+  let summary = "Copy of data with slices replaced at index tuples";
+  let description = [{
+    ONNX `ScatterND`: a copy of `data` where, for each tuple in `indices`
+    (last dim `q`, static), the addressed slice is replaced by (or, per
+    `reduction`, combined with) the matching slice of `updates`, whose shape
+    is `indices.shape[:-1] + data.shape[q:]`. With `reduction = none`,
+    duplicate tuples are undefined behaviour in ONNX; Kiln applies them in
+    order.
+
+    ```mlir
+    %s = kiln.scatter_nd %x, %idx, %upd reduction = add : tensor<8xf32>, tensor<4x1xi64>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$data, Kiln_IndexTensor:$indices,
+                   Kiln_Tensor:$updates,
+                   Kiln_ScatterReductionAttr:$reduction);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates `reduction` `=` $reduction attr-dict `:`
+    type($data) `,` type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Padding, tiling, resizing
+//===----------------------------------------------------------------------===//
+
+def Kiln_PadOp : Kiln_Op<"pad", [Pure, Kiln_InferType]> {
+  let summary = "Padding (or cropping) at both ends of every dim";
+  let description = [{
+    `pads` holds `2 * rank` counts, ONNX order: the leading pads of every
+    dim, then the trailing ones. Negative counts crop. `constant` fills with
+    `value`; `reflect` mirrors without repeating the edge; `edge` repeats the
+    edge; `wrap` continues periodically.
+
+    ```mlir
+    %p = kiln.pad %x pads = [0, 1, 0, 2] mode = reflect value = 0.0 : tensor<3x4xf32> -> tensor<3x7xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$pads,
+                   Kiln_PadModeAttr:$mode, F64Attr:$value);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $input `pads` `=` $pads `mode` `=` $mode `value` `=` $value attr-dict `:`
+    type($input) `->` type($output)
+  }];
+}
+
+def Kiln_TileOp : Kiln_Op<"tile", [Pure, Kiln_InferType]> {
+  let summary = "Repeat a tensor along every dim";
+  let description = [{
+    ONNX `Tile`: dim `d` of the result is `multiples[d]` copies of the input
+    along `d`.
+
+    ```mlir
+    %t = kiln.tile %x multiples = [2, 1] : tensor<3x4xf32> -> tensor<6x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$multiples);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $input `multiples` `=` $multiples attr-dict `:` type($input) `->`
+    type($output)
+  }];
+}
+
+def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
+  let summary = "Nearest or linear resampling";
+  let description = [{
+    ONNX `Resize` for the `nearest` and `linear` (n-linear) modes. Output
+    coordinate `x` along dim `d` maps to an input coordinate through
+    `coordinate_mode` and `scales[d]` (output size over input size); with
+    `nearest`, `nearest_mode` rounds it. The result's shape is explicit: a
+    static result dim is `floor(input dim * scale)` or the size an importer
+    was given.
+
+    ```mlir
+    %r = kiln.resize %x mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<1x3x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_ResizeModeAttr:$mode,
+                   Kiln_CoordinateModeAttr:$coordinate_mode,
+                   Kiln_NearestModeAttr:$nearest_mode,
+                   DenseF64ArrayAttr:$scales);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `mode` `=` $mode `coordinate_mode` `=` $coordinate_mode
+    `nearest_mode` `=` $nearest_mode `scales` `=` $scales attr-dict `:`
+    type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention and rotary embeddings
+//===----------------------------------------------------------------------===//
+
+def Kiln_AttentionOp : Kiln_Op<"attention", [Pure, Kiln_InferType]> {
+  let summary = "Scaled dot-product attention, with GQA head sharing";
+  let description = [{
+    `softmax(scale * q kᵀ + mask) v` per batch and head. `query` is
+    `[B, Hq, S, D]`, `key` `[B, Hkv, T, D]`, `value` `[B, Hkv, T, Dv]`; `Hq`
+    is a multiple of `Hkv` and query head `h` uses key/value head
+    `h / (Hq / Hkv)` (grouped-query attention). The optional `mask`
+    broadcasts to `[B, Hq, S, T]`: an `i1` mask keeps the positions where it
+    is true, a float mask is added to the scores. `causal` other than `none`
+    hides keys after each query: with `upper_left` query `i` sees keys
+    `0..i`, with `lower_right` keys `0..i + T - S` (the alignment a KV cache
+    needs). A query row that sees no key yields zeros.
+
+    ```mlir
+    %o = kiln.attention %q, %k, %v scale = 1.250000e-01 causal = lower_right : tensor<1x32x?x128xf16>, tensor<1x8x?x128xf16>, tensor<1x8x?x128xf16> -> tensor<1x32x?x128xf16>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$query, Kiln_FloatTensor:$key,
+                   Kiln_FloatTensor:$value,
+                   Optional<RankedTensorOf<[Kiln_Float, I1]>>:$mask,
+                   F64Attr:$scale, Kiln_CausalAlignmentAttr:$causal);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    `scale` `=` $scale `causal` `=` $causal attr-dict `:`
+    type($query) `,` type($key) `,` type($value) `->` type($output)
+  }];
+}
+
+def Kiln_RotaryEmbeddingOp : Kiln_Op<"rotary_embedding", [Pure,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "Rotary position embedding (RoPE)";
+  let description = [{
+    Rotates pairs of features of `input` `[B, H, S, D]` by per-position
+    angles given as `cos` and `sin` `[B or 1, S, R / 2]`; the first `R`
+    features rotate (`R <= D`), the rest pass through. Pairs are
+    `(x[i], x[i + R/2])` (`rotate_half`, as in Llama), or `(x[2i], x[2i+1])`
+    with `interleaved` (GPT-J):
+    `(a, b) -> (a * cos - b * sin, b * cos + a * sin)`.
+
+    ```mlir
+    %r = kiln.rotary_embedding %q, %cos, %sin : tensor<1x32x?x128xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$cos,
+                   Kiln_FloatTensor:$sin, UnitAttr:$interleaved);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin (`interleaved` $interleaved^)? attr-dict `:`
+    type($input) `,` type($cos) `,` type($sin)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Fusion groups
 //===----------------------------------------------------------------------===//
 

@@ -166,3 +166,49 @@ func.func @clamps(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %1 = kiln.clamp %x min = 0.0 : tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// The shape of a static tensor is a constant; of a dynamic one it is not.
+// CHECK-LABEL: func.func @shape_of
+// CHECK-DAG: %[[C:.+]] = kiln.constant dense<[2, 768]> : tensor<2xi64>
+// CHECK-DAG: %[[S:.+]] = kiln.shape_of %{{.*}} : tensor<?x768xf32> -> tensor<2xi64>
+// CHECK: return %[[C]], %[[S]]
+func.func @shape_of(%x: tensor<2x768xf32>, %y: tensor<?x768xf32>) -> (tensor<2xi64>, tensor<2xi64>) {
+  %0 = kiln.shape_of %x : tensor<2x768xf32> -> tensor<2xi64>
+  %1 = kiln.shape_of %y : tensor<?x768xf32> -> tensor<2xi64>
+  return %0, %1 : tensor<2xi64>, tensor<2xi64>
+}
+
+// -----
+
+// Exporters' Shape -> Gather -> Concat -> Reshape chain: with a static input
+// the shape folds away and the reshape needs no shape operand.
+// CHECK-LABEL: func.func @exported_shape_chain
+// CHECK-NOT: kiln.shape_of
+// CHECK: kiln.reshape %{{.*}} : tensor<2x12x64xf32> -> tensor<2x768xf32>
+func.func @exported_shape_chain(%x: tensor<2x12x64xf32>) -> tensor<2x768xf32> {
+  %s = kiln.shape_of %x : tensor<2x12x64xf32> -> tensor<3xi64>
+  %b = kiln.slice %s[0:1] : tensor<3xi64> -> tensor<1xi64>
+  %h = kiln.constant dense<768> : tensor<1xi64>
+  %t = kiln.concat %b, %h axis = 0 : tensor<1xi64>, tensor<1xi64> -> tensor<2xi64>
+  %r = kiln.reshape %x, %t : tensor<2x12x64xf32>, tensor<2xi64> -> tensor<2x768xf32>
+  return %r : tensor<2x768xf32>
+}
+
+// -----
+
+// Slices and concatenations of small constants fold, in any rank and with
+// negative steps.
+// CHECK-LABEL: func.func @constant_data_movement
+// CHECK-DAG: kiln.constant dense<{{\[\[}}6, 4], [3, 1]]> : tensor<2x2xi64>
+// CHECK-DAG: kiln.constant dense<{{\[\[}}1, 2, 3], [4, 5, 6], [7, 8, 9]]> : tensor<3x3xi64>
+// CHECK-NOT: kiln.slice
+// CHECK-NOT: kiln.concat
+func.func @constant_data_movement() -> (tensor<2x2xi64>, tensor<3x3xi64>) {
+  %c = kiln.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
+  %0 = kiln.slice %c[::-1, ::-2] : tensor<2x3xi64> -> tensor<2x2xi64>
+  %r = kiln.constant dense<[[7, 8, 9]]> : tensor<1x3xi64>
+  %1 = kiln.concat %c, %r axis = 0 : tensor<2x3xi64>, tensor<1x3xi64> -> tensor<3x3xi64>
+  return %0, %1 : tensor<2x2xi64>, tensor<3x3xi64>
+}

@@ -614,6 +614,429 @@ func.func @expand_shape_operand_length(%x: tensor<4xf32>, %s: tensor<3xi64>) {
 
 // -----
 
+func.func @range_operand_not_scalar(%a: tensor<2xi64>) {
+  // expected-error @+1 {{'kiln.range' op start, limit and delta must be scalars, got 'tensor<2xi64>'}}
+  %0 = kiln.range %a, %a, %a : tensor<2xi64> -> tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @range_result_not_1d(%a: tensor<i64>) {
+  // expected-error @+1 {{'kiln.range' op result must be 1-D, got 'tensor<2x2xi64>'}}
+  %0 = kiln.range %a, %a, %a : tensor<i64> -> tensor<2x2xi64>
+  return
+}
+
+// -----
+
+func.func @cumsum_axis_out_of_range(%x: tensor<2x5xf32>) {
+  // expected-error @+1 {{'kiln.cumsum' op axis 2 is out of range for rank 2}}
+  %0 = kiln.cumsum %x axis = 2 : tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @topk_axis_out_of_range(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{'kiln.topk' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.topk' op failed to infer returned types}}
+  %0:2 = kiln.topk %x k = 2 axis = 2 : tensor<4x10xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  return
+}
+
+// -----
+
+func.func @topk_negative_k(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{'kiln.topk' op k must be non-negative, got -1}}
+  // expected-error @+1 {{'kiln.topk' op failed to infer returned types}}
+  %0:2 = kiln.topk %x k = -1 axis = 1 : tensor<4x10xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  return
+}
+
+// -----
+
+func.func @topk_k_exceeds_dim(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{'kiln.topk' op k = 11 exceeds dim 1 of size 10}}
+  // expected-error @+1 {{'kiln.topk' op failed to infer returned types}}
+  %0:2 = kiln.topk %x k = 11 axis = 1 : tensor<4x10xf32> -> tensor<4x11xf32>, tensor<4x11xi64>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_rank(%x: tensor<8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op input and filter must be rank-4 NCHW and IOHW tensors}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_element_types(%x: tensor<1x8x4x4xf16>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op operand element types differ: 'f16' vs 'f32'}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<1x8x4x4xf16>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf16>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_attribute_lengths(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op expects 2 strides, 2 dilations, 4 pads and 2 output paddings}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_zero_dilation(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op strides and dilations must be positive}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [0, 1] output_padding = [0, 0] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_negative_pad(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op pads must be non-negative}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, -1, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_output_padding_too_large(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op output padding must be non-negative and smaller than the stride or the dilation}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [2, 2] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [2, 0] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x11x9xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_zero_groups(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op groups must be positive, got 0}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 0 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_channel_mismatch(%x: tensor<1x6x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op input channels 6 differ from the filter's 8}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<1x6x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_groups_do_not_divide(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op input channels 8 are not divisible by groups 3}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 3 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x12x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_bias_shape(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op bias must be a 1-D tensor of 4 'f32', got 'tensor<8xf32>'}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w, %b strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32>, tensor<8xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_pads_leave_nothing(%x: tensor<1x8x1x1xf32>, %w: tensor<8x4x1x1xf32>) {
+  // expected-error @+2 {{'kiln.conv_transpose2d' op pads leave no output from input 1x8x1x1}}
+  // expected-error @+1 {{'kiln.conv_transpose2d' op failed to infer returned types}}
+  %0 = kiln.conv_transpose2d %x, %w strides = [1, 1] pads = [1, 0, 0, 0] dilations = [1, 1] output_padding = [0, 0] groups = 1 : tensor<1x8x1x1xf32>, tensor<8x4x1x1xf32> -> tensor<1x4x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_rank_mismatch(%x: tensor<3x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+2 {{'kiln.gather_elements' op indices 3 must have the rank of data 3x4}}
+  // expected-error @+1 {{'kiln.gather_elements' op failed to infer returned types}}
+  %0 = kiln.gather_elements %x, %i axis = 0 : tensor<3x4xf32>, tensor<3xi64> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_axis(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) {
+  // expected-error @+2 {{'kiln.gather_elements' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'kiln.gather_elements' op failed to infer returned types}}
+  %0 = kiln.gather_elements %x, %i axis = 2 : tensor<3x4xf32>, tensor<3x2xi64> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_dynamic_tuple(%x: tensor<4x5xf32>, %i: tensor<3x?xi64>) {
+  // expected-error @+2 {{'kiln.gather_nd' op the last dim of indices must be static, got 3x?}}
+  // expected-error @+1 {{'kiln.gather_nd' op failed to infer returned types}}
+  %0 = kiln.gather_nd %x, %i batch_dims = 0 : tensor<4x5xf32>, tensor<3x?xi64> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_tuple_too_long(%x: tensor<4x5xf32>, %i: tensor<3x3xi64>) {
+  // expected-error @+2 {{'kiln.gather_nd' op index tuples of length 3 with 0 batch dims do not fit data 4x5}}
+  // expected-error @+1 {{'kiln.gather_nd' op failed to infer returned types}}
+  %0 = kiln.gather_nd %x, %i batch_dims = 0 : tensor<4x5xf32>, tensor<3x3xi64> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch_mismatch(%x: tensor<4x5xf32>, %i: tensor<3x1xi64>) {
+  // expected-error @+2 {{'kiln.gather_nd' op batch dim 0 differs: 4x5 vs 3x1}}
+  // expected-error @+1 {{'kiln.gather_nd' op failed to infer returned types}}
+  %0 = kiln.gather_nd %x, %i batch_dims = 1 : tensor<4x5xf32>, tensor<3x1xi64> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_update_type(%x: tensor<8xf32>, %i: tensor<4x1xi64>, %u: tensor<4xf16>) {
+  // expected-error @+1 {{'kiln.scatter_nd' op updates element type 'f16' differs from data's 'f32'}}
+  %0 = kiln.scatter_nd %x, %i, %u reduction = none : tensor<8xf32>, tensor<4x1xi64>, tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_dynamic_tuple(%x: tensor<8xf32>, %i: tensor<4x?xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.scatter_nd' op the last dim of indices must be static, got 4x?}}
+  %0 = kiln.scatter_nd %x, %i, %u reduction = none : tensor<8xf32>, tensor<4x?xi64>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_tuple_too_long(%x: tensor<8xf32>, %i: tensor<4x2xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.scatter_nd' op index tuples of length 2 do not fit data 8}}
+  %0 = kiln.scatter_nd %x, %i, %u reduction = none : tensor<8xf32>, tensor<4x2xi64>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates_shape(%x: tensor<8x2xf32>, %i: tensor<4x1xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.scatter_nd' op updates 4 must have shape 4x2}}
+  %0 = kiln.scatter_nd %x, %i, %u reduction = add : tensor<8x2xf32>, tensor<4x1xi64>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_count(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'kiln.pad' op expects 4 pads for rank 2, got 2}}
+  // expected-error @+1 {{'kiln.pad' op failed to infer returned types}}
+  %0 = kiln.pad %x pads = [1, 1] mode = edge value = 0.0 : tensor<3x4xf32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @pad_crops_below_zero(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'kiln.pad' op pads crop dim 0 of 3x4 below zero}}
+  // expected-error @+1 {{'kiln.pad' op failed to infer returned types}}
+  %0 = kiln.pad %x pads = [-2, 0, -2, 0] mode = constant value = 0.0 : tensor<3x4xf32> -> tensor<0x4xf32>
+  return
+}
+
+// -----
+
+func.func @tile_count(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'kiln.tile' op expects one multiple per dim (2), got 1}}
+  // expected-error @+1 {{'kiln.tile' op failed to infer returned types}}
+  %0 = kiln.tile %x multiples = [2] : tensor<3x4xf32> -> tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @tile_negative(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'kiln.tile' op multiples must be non-negative}}
+  // expected-error @+1 {{'kiln.tile' op failed to infer returned types}}
+  %0 = kiln.tile %x multiples = [2, -1] : tensor<3x4xf32> -> tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @resize_rank_change(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'kiln.resize' op result must have the input's rank and element type}}
+  %0 = kiln.resize %x mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scale_count(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'kiln.resize' op expects one scale per dim (4), got 2}}
+  %0 = kiln.resize %x mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [2.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_zero_scale(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'kiln.resize' op scale 0.000000e+00 of dim 2 must be positive}}
+  %0 = kiln.resize %x mode = linear coordinate_mode = half_pixel nearest_mode = floor scales = [1.0, 1.0, 0.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<1x3x0x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_result_contradicts_scale(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'kiln.resize' op result dim 3 is 9 but input 4 times scale 2.000000e+00 gives 8.000000e+00}}
+  %0 = kiln.resize %x mode = linear coordinate_mode = half_pixel nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<1x3x8x9xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<2x8x16xf32>) {
+  // expected-error @+2 {{'kiln.attention' op query, key and value must be rank-4 [B, H, S, D]}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %q, %q scale = 0.25 causal = none : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32> -> tensor<2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_element_types(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf16>) {
+  // expected-error @+2 {{'kiln.attention' op query, key and value must share an element type}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %k scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<1x2x8x16xf32>, %k: tensor<2x2x8x16xf32>) {
+  // expected-error @+2 {{'kiln.attention' op batch sizes differ: 1x2x8x16, 2x2x8x16, 2x2x8x16}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %k scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_key_value_length(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x9x16xf32>) {
+  // expected-error @+2 {{'kiln.attention' op key 1x2x8x16 and value 1x2x9x16 differ in heads or length}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %v scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x9x16xf32> -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_size(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x32xf32>) {
+  // expected-error @+2 {{'kiln.attention' op query 1x2x8x16 and key 1x2x8x32 differ in head size}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %k scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32> -> tensor<1x2x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @attention_heads_not_multiple(%q: tensor<1x6x8x16xf32>, %k: tensor<1x4x8x16xf32>) {
+  // expected-error @+2 {{'kiln.attention' op query heads 6 are not a multiple of key/value heads 4}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %k scale = 0.25 causal = none : tensor<1x6x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x6x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x9xi1>) {
+  // expected-error @+2 {{'kiln.attention' op mask 1x1x8x9 does not broadcast to the scores 1x2x8x8}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %q, %q mask(%m : tensor<1x1x8x9xi1>) scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_type(%q: tensor<1x2x8x16xf32>, %m: tensor<8x8xf16>) {
+  // expected-error @+2 {{'kiln.attention' op a float mask must have the query's type}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %0 = kiln.attention %q, %q, %q mask(%m : tensor<8x8xf16>) scale = 0.25 causal = none : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @rope_rank(%x: tensor<2x8x16xf32>, %c: tensor<1x8x8xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op input must be rank-4 [B, H, S, D], got 2x8x16}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<2x8x16xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_cos_sin_differ(%x: tensor<1x2x8x16xf32>, %c: tensor<1x8x8xf32>, %s: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op cos 'tensor<1x8x8xf32>' and sin 'tensor<1x8x4xf32>' differ}}
+  %0 = kiln.rotary_embedding %x, %c, %s : tensor<1x2x8x16xf32>, tensor<1x8x8xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_element_type(%x: tensor<1x2x8x16xf32>, %c: tensor<1x8x8xf16>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op cos and sin must have the input's element type}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<1x2x8x16xf32>, tensor<1x8x8xf16>, tensor<1x8x8xf16>
+  return
+}
+
+// -----
+
+func.func @rope_cache_rank(%x: tensor<1x2x8x16xf32>, %c: tensor<8x8xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op cos and sin must be rank-3 [B or 1, S, R/2], got 8x8}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<1x2x8x16xf32>, tensor<8x8xf32>, tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_batch(%x: tensor<3x2x8x16xf32>, %c: tensor<2x8x8xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op cos batch 2 must be 1 or 3}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<3x2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_positions(%x: tensor<1x2x8x16xf32>, %c: tensor<1x7x8xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op cos covers 7 positions for a sequence of 8}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<1x2x8x16xf32>, tensor<1x7x8xf32>, tensor<1x7x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_rotary_dim(%x: tensor<1x2x8x16xf32>, %c: tensor<1x8x9xf32>) {
+  // expected-error @+1 {{'kiln.rotary_embedding' op rotary dim 18 exceeds the head size 16}}
+  %0 = kiln.rotary_embedding %x, %c, %c : tensor<1x2x8x16xf32>, tensor<1x8x9xf32>, tensor<1x8x9xf32>
+  return
+}
+
+// -----
+
 func.func @fusion_argument_count(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'kiln.fusion' op body has 2 arguments for 1 inputs}}
   %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {

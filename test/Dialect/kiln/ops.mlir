@@ -220,6 +220,76 @@ func.func @data_movement(%table: tensor<100x16xf32>, %ids: tensor<?x8xi64>, %a: 
   return
 }
 
+
+// CHECK-LABEL: func.func @shapes_scans_selection
+func.func @shapes_scans_selection(%x: tensor<?x128x768xf32>, %s: tensor<i64>, %l: tensor<i64>, %d: tensor<i64>, %c: tensor<2x5xf32>, %logits: tensor<4x100xf32>) {
+  // CHECK: kiln.shape_of %{{.*}} : tensor<?x128x768xf32> -> tensor<3xi64>
+  %0 = kiln.shape_of %x : tensor<?x128x768xf32> -> tensor<3xi64>
+  // CHECK: kiln.range %{{.*}}, %{{.*}}, %{{.*}} : tensor<i64> -> tensor<?xi64>
+  %1 = kiln.range %s, %l, %d : tensor<i64> -> tensor<?xi64>
+  // CHECK: kiln.cumsum %{{.*}} axis = 1 exclusive reverse : tensor<2x5xf32>
+  %2 = kiln.cumsum %c axis = 1 exclusive reverse : tensor<2x5xf32>
+  // CHECK: kiln.cumsum %{{.*}} axis = 0 : tensor<2x5xf32>
+  %3 = kiln.cumsum %c axis = 0 : tensor<2x5xf32>
+  // CHECK: kiln.topk %{{.*}} k = 5 axis = 1 : tensor<4x100xf32> -> tensor<4x5xf32>, tensor<4x5xi64>
+  %4:2 = kiln.topk %logits k = 5 axis = 1 : tensor<4x100xf32> -> tensor<4x5xf32>, tensor<4x5xi64>
+  // CHECK: kiln.topk %{{.*}} k = 1 axis = 0 smallest : tensor<4x100xf32> -> tensor<1x100xf32>, tensor<1x100xi64>
+  %5:2 = kiln.topk %logits k = 1 axis = 0 smallest : tensor<4x100xf32> -> tensor<1x100xf32>, tensor<1x100xi64>
+  return
+}
+
+// CHECK-LABEL: func.func @transposed_convolution
+func.func @transposed_convolution(%x: tensor<1x8x4x4xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>, %g: tensor<8x2x3x3xf32>) {
+  // CHECK: kiln.conv_transpose2d %{{.*}}, %{{.*}} strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] output_padding = [1, 1] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x8x8xf32>
+  %0 = kiln.conv_transpose2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] output_padding = [1, 1] groups = 1 : tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32> -> tensor<1x4x8x8xf32>
+  // CHECK: kiln.conv_transpose2d %{{.*}}, %{{.*}}, %{{.*}} strides = [1, 1] pads = [0, 0, 0, 0] dilations = [2, 2] output_padding = [0, 0] groups = 4 : tensor<1x8x4x4xf32>, tensor<8x2x3x3xf32>, tensor<8xf32> -> tensor<1x8x8x8xf32>
+  %1 = kiln.conv_transpose2d %x, %g, %b strides = [1, 1] pads = [0, 0, 0, 0] dilations = [2, 2] output_padding = [0, 0] groups = 4 : tensor<1x8x4x4xf32>, tensor<8x2x3x3xf32>, tensor<8xf32> -> tensor<1x8x8x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gathers_and_scatters
+func.func @gathers_and_scatters(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>, %d: tensor<4x5x6xf32>, %t: tensor<3x2xi64>, %v: tensor<8xf32>, %si: tensor<4x1xi64>, %u: tensor<4xf32>) {
+  // CHECK: kiln.gather_elements %{{.*}}, %{{.*}} axis = 1 : tensor<3x4xf32>, tensor<3x2xi64> -> tensor<3x2xf32>
+  %0 = kiln.gather_elements %x, %i axis = 1 : tensor<3x4xf32>, tensor<3x2xi64> -> tensor<3x2xf32>
+  // CHECK: kiln.gather_nd %{{.*}}, %{{.*}} batch_dims = 0 : tensor<4x5x6xf32>, tensor<3x2xi64> -> tensor<3x6xf32>
+  %1 = kiln.gather_nd %d, %t batch_dims = 0 : tensor<4x5x6xf32>, tensor<3x2xi64> -> tensor<3x6xf32>
+  // CHECK: kiln.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} reduction = add : tensor<8xf32>, tensor<4x1xi64>, tensor<4xf32>
+  %2 = kiln.scatter_nd %v, %si, %u reduction = add : tensor<8xf32>, tensor<4x1xi64>, tensor<4xf32>
+  // CHECK: kiln.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} reduction = none
+  %3 = kiln.scatter_nd %v, %si, %u reduction = none : tensor<8xf32>, tensor<4x1xi64>, tensor<4xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @pad_tile_resize
+func.func @pad_tile_resize(%x: tensor<3x4xf32>, %img: tensor<1x3x4x4xf32>) {
+  // CHECK: kiln.pad %{{.*}} pads = [0, 1, 0, 2] mode = reflect value = 0.000000e+00 : tensor<3x4xf32> -> tensor<3x7xf32>
+  %0 = kiln.pad %x pads = [0, 1, 0, 2] mode = reflect value = 0.0 : tensor<3x4xf32> -> tensor<3x7xf32>
+  // CHECK: kiln.pad %{{.*}} pads = [1, -1, 1, 0] mode = constant value = -1.000000e+00 : tensor<3x4xf32> -> tensor<5x3xf32>
+  %1 = kiln.pad %x pads = [1, -1, 1, 0] mode = constant value = -1.0 : tensor<3x4xf32> -> tensor<5x3xf32>
+  // CHECK: kiln.tile %{{.*}} multiples = [2, 1] : tensor<3x4xf32> -> tensor<6x4xf32>
+  %2 = kiln.tile %x multiples = [2, 1] : tensor<3x4xf32> -> tensor<6x4xf32>
+  // CHECK: kiln.resize %{{.*}} mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00] : tensor<1x3x4x4xf32> -> tensor<1x3x8x8xf32>
+  %3 = kiln.resize %img mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x3x4x4xf32> -> tensor<1x3x8x8xf32>
+  // CHECK: kiln.resize %{{.*}} mode = linear coordinate_mode = half_pixel nearest_mode = round_prefer_floor
+  %4 = kiln.resize %img mode = linear coordinate_mode = half_pixel nearest_mode = round_prefer_floor scales = [1.0, 1.0, 0.5, 0.5] : tensor<1x3x4x4xf32> -> tensor<1x3x2x2xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @attention_and_rope
+func.func @attention_and_rope(%q: tensor<1x32x?x128xf16>, %k: tensor<1x8x?x128xf16>, %v: tensor<1x8x?x128xf16>, %m: tensor<1x1x?x?xi1>, %f: tensor<2x4x8x8xf32>, %bias: tensor<8x8xf32>, %cos: tensor<1x?x64xf16>, %sin: tensor<1x?x64xf16>) {
+  // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} scale = 0.088378899999999996 causal = lower_right : tensor<1x32x?x128xf16>, tensor<1x8x?x128xf16>, tensor<1x8x?x128xf16> -> tensor<1x32x?x128xf16>
+  %0 = kiln.attention %q, %k, %v scale = 0.0883789 causal = lower_right : tensor<1x32x?x128xf16>, tensor<1x8x?x128xf16>, tensor<1x8x?x128xf16> -> tensor<1x32x?x128xf16>
+  // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}} : tensor<1x1x?x?xi1>) scale = {{.*}} causal = none : tensor<1x32x?x128xf16>
+  %1 = kiln.attention %q, %k, %v mask(%m : tensor<1x1x?x?xi1>) scale = 0.0883789 causal = none : tensor<1x32x?x128xf16>, tensor<1x8x?x128xf16>, tensor<1x8x?x128xf16> -> tensor<1x32x?x128xf16>
+  // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}} : tensor<8x8xf32>) scale = 1.250000e-01 causal = upper_left : tensor<2x4x8x8xf32>
+  %2 = kiln.attention %f, %f, %f mask(%bias : tensor<8x8xf32>) scale = 0.125 causal = upper_left : tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  // CHECK: kiln.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x32x?x128xf16>, tensor<1x?x64xf16>, tensor<1x?x64xf16>
+  %3 = kiln.rotary_embedding %q, %cos, %sin : tensor<1x32x?x128xf16>, tensor<1x?x64xf16>, tensor<1x?x64xf16>
+  // CHECK: kiln.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} interleaved :
+  %4 = kiln.rotary_embedding %q, %cos, %sin interleaved : tensor<1x32x?x128xf16>, tensor<1x?x64xf16>, tensor<1x?x64xf16>
+  return
+}
+
 // CHECK-LABEL: func.func @fusion
 func.func @fusion(%x: tensor<?x768xf16>, %w: tensor<768x768xf16>, %b: tensor<768xf16>) -> tensor<?x768xf16> {
   // CHECK: %[[R:.+]] = kiln.fusion ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x768xf16>, tensor<768x768xf16>, tensor<768xf16>) -> tensor<?x768xf16>
