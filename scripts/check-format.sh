@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLANG_FORMAT="${CLANG_FORMAT:-clang-format}"
-mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cuh' '*.cc' 2>/dev/null || true)
+mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cuh' '*.cu' '*.cc' 2>/dev/null || true)
 if ((${#files[@]} == 0)); then
   echo "check-format: no C++ files found" >&2
   exit 1
