@@ -64,7 +64,8 @@ class Kiln_UnaryOp<string mnemonic, string opSummary, Type tensorType,
     : Kiln_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
                                      Elementwise], traits)> {
   let summary = opSummary;
-  let description = "Elementwise " # opSummary # [{.
+  let description = [{
+    Elementwise }] # opSummary # [{.
 
     ```mlir
     %y = kiln.}] # mnemonic # [{ %x : tensor<?x128xf32>
@@ -176,7 +177,8 @@ def Kiln_ClampOp : Kiln_UnaryOp<"clamp", "clamping to [min, max]",
 class Kiln_FloatPredicateOp<string mnemonic, string opSummary>
     : Kiln_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultShape]> {
   let summary = opSummary;
-  let description = "True where the element is " # opSummary # [{.
+  let description = [{
+    True where the element is }] # opSummary # [{.
 
     ```mlir
     %m = kiln.}] # mnemonic # [{ %x : tensor<4xf32> -> tensor<4xi1>
@@ -198,7 +200,8 @@ class Kiln_BinaryOp<string mnemonic, string opSummary, Type tensorType,
                     list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat([Pure, Kiln_InferType], traits)> {
   let summary = opSummary;
-  let description = "Elementwise " # opSummary # [{ with numpy broadcasting:
+  let description = [{
+    Elementwise }] # opSummary # [{ with numpy broadcasting:
     shapes are aligned at their last dim and a dim of size 1 stretches to the
     other operand's size. The type is printed once when operands and result
     have the same type.
@@ -414,7 +417,8 @@ def Kiln_ArgMinOp : Kiln_ArgReduceOp<"argmin", "smallest">;
 class Kiln_SoftmaxBaseOp<string mnemonic, string opSummary>
     : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = opSummary # " along one axis";
-  let description = opSummary # [{ along `axis`, computed stably (the
+  let description = [{
+    }] # opSummary # [{ along `axis`, computed stably (the
     maximum is subtracted first).
 
     ```mlir
