@@ -12,5 +12,4 @@ BUILD="${KILN_BUILD_DIR:-build}"
 "$BUILD/bin/kiln" --version
 echo
 echo "== examples/mlp.mlir after kiln-refine-result-types and canonicalize =="
-"$BUILD/bin/kiln-opt" examples/mlp.mlir --kiln-refine-result-types --canonicalize \
-  --mlir-elide-resource-strings-if-larger=16
+"$BUILD/bin/kiln-opt" examples/mlp.mlir --kiln-refine-result-types --canonicalize
