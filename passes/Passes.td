@@ -25,4 +25,45 @@ def RefineResultTypes : Pass<"kiln-refine-result-types", "func::FuncOp"> {
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 
+def RecognizeActivations : Pass<"kiln-recognize-activations",
+                                "func::FuncOp"> {
+  let summary = "Find GELU (erf and tanh forms) and SiLU written as primitives";
+  let description = [{
+    Replaces `x * 0.5 * (1 + erf(x / sqrt(2)))` by `kiln.gelu`,
+    `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` by
+    `kiln.gelu_tanh` and `x * sigmoid(x)` by `kiln.silu`, whatever the order
+    and association of the products and sums, and with `/ sqrt(2)` written
+    as a division or as a multiplication by its inverse. Constants must match
+    to 1e-4 relative.
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
+def FormLinear : Pass<"kiln-form-linear", "func::FuncOp"> {
+  let summary = "Turn MatMul with a 2-D right operand (+ bias) into kiln.linear";
+  let description = [{
+    `matmul(x, W)` with a rank-2 `W` becomes `linear(x, W)`, and
+    `linear(x, transpose(W))` keeps `W` with `transpose_weight`. A following
+    `add` of a vector over the layer's outputs (rank 1, or leading dims of 1)
+    becomes the linear's bias.
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
+def RecognizeNormalizations : Pass<"kiln-recognize-normalizations",
+                                   "func::FuncOp"> {
+  let summary = "Find LayerNorm and RMSNorm written as primitives";
+  let description = [{
+    `mean = reduce_mean(x)`, `d = x - mean`,
+    `var = reduce_mean(d * d or pow(d, 2))`, `d / sqrt(var + eps)` (or
+    `d * rsqrt(var + eps)`), then an optional per-feature scale and shift,
+    becomes `kiln.layer_norm`; `x * rsqrt(reduce_mean(x^2) + eps)` (or
+    `x / sqrt(...)`) with an optional per-feature scale becomes
+    `kiln.rms_norm`. The reductions must be over the trailing dims with kept
+    dims, and each intermediate value used once. A missing scale becomes a
+    constant of ones (so the normalized dims must be static).
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
 #endif // KILN_PASSES_TD
