@@ -66,4 +66,21 @@ def RecognizeNormalizations : Pass<"kiln-recognize-normalizations",
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 
+def RecognizeAttention : Pass<"kiln-recognize-attention", "func::FuncOp"> {
+  let summary = "Find scaled dot-product attention written as MatMuls";
+  let description = [{
+    `matmul(softmax(scores), v)` over the last axis becomes `kiln.attention`
+    when `scores` is `matmul(q, transpose(k))` (rank 4) with, in any order:
+    multiplications or divisions by constants (on the scores, on `q` or on
+    `k`: they multiply into `scale`), an additive mask, and a `where` against
+    a fill below -1e4 (a boolean mask). A constant lower-triangular boolean
+    mask becomes `causal = upper_left`; a boolean and an additive mask
+    combine into one additive mask (`where(m, 0, -inf) + a`). Grouped-query
+    repetition of k and v (`reshape(expand(reshape(x)))` to more heads) is
+    looked through, so the op sees the shared heads. Rows whose keys are all
+    masked become zeros rather than NaN.
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
 #endif // KILN_PASSES_TD

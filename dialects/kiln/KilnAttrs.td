@@ -22,14 +22,13 @@ def Kiln_CmpLt : I64EnumAttrCase<"lt", 2>;
 def Kiln_CmpLe : I64EnumAttrCase<"le", 3>;
 def Kiln_CmpGt : I64EnumAttrCase<"gt", 4>;
 def Kiln_CmpGe : I64EnumAttrCase<"ge", 5>;
-def Kiln_ComparePredicate : I64EnumAttr<"ComparePredicate",
+// Enums are I64EnumAttrs used directly in op arguments: the declarative
+// assembly format prints them as bare keywords (`kiln.compare lt, ...`).
+def Kiln_ComparePredicateAttr : I64EnumAttr<"ComparePredicate",
     "comparison predicate",
     [Kiln_CmpEq, Kiln_CmpNe, Kiln_CmpLt, Kiln_CmpLe, Kiln_CmpGt, Kiln_CmpGe]> {
   let cppNamespace = "::mlir::kiln";
-  let genSpecializedAttr = 0;
 }
-def Kiln_ComparePredicateAttr
-    : EnumAttr<Kiln_Dialect, Kiln_ComparePredicate, "predicate">;
 
 //===----------------------------------------------------------------------===//
 // Kernel configuration
@@ -76,49 +75,37 @@ def Kiln_KernelConfigArrayAttr
 class Kiln_Enum<string name, string summary, list<I64EnumAttrCase> cases>
     : I64EnumAttr<name, summary, cases> {
   let cppNamespace = "::mlir::kiln";
-  let genSpecializedAttr = 0;
 }
 
-def Kiln_ScatterReduction : Kiln_Enum<"ScatterReduction",
+def Kiln_ScatterReductionAttr : Kiln_Enum<"ScatterReduction",
     "how scatter_nd combines an update with the existing element", [
   I64EnumAttrCase<"none", 0>, I64EnumAttrCase<"add", 1>,
   I64EnumAttrCase<"mul", 2>, I64EnumAttrCase<"max", 3>,
   I64EnumAttrCase<"min", 4>]>;
-def Kiln_ScatterReductionAttr
-    : EnumAttr<Kiln_Dialect, Kiln_ScatterReduction, "scatter_reduction">;
 
-def Kiln_PadMode : Kiln_Enum<"PadMode", "what padding is filled with", [
+def Kiln_PadModeAttr : Kiln_Enum<"PadMode", "what padding is filled with", [
   I64EnumAttrCase<"constant", 0>, I64EnumAttrCase<"reflect", 1>,
   I64EnumAttrCase<"edge", 2>, I64EnumAttrCase<"wrap", 3>]>;
-def Kiln_PadModeAttr : EnumAttr<Kiln_Dialect, Kiln_PadMode, "pad_mode">;
 
-def Kiln_ResizeMode : Kiln_Enum<"ResizeMode", "resize interpolation", [
+def Kiln_ResizeModeAttr : Kiln_Enum<"ResizeMode", "resize interpolation", [
   I64EnumAttrCase<"nearest", 0>, I64EnumAttrCase<"linear", 1>]>;
-def Kiln_ResizeModeAttr
-    : EnumAttr<Kiln_Dialect, Kiln_ResizeMode, "resize_mode">;
 
-def Kiln_CoordinateMode : Kiln_Enum<"CoordinateMode",
+def Kiln_CoordinateModeAttr : Kiln_Enum<"CoordinateMode",
     "how an output coordinate of resize maps to an input coordinate", [
   I64EnumAttrCase<"half_pixel", 0>, I64EnumAttrCase<"pytorch_half_pixel", 1>,
   I64EnumAttrCase<"align_corners", 2>, I64EnumAttrCase<"asymmetric", 3>,
   I64EnumAttrCase<"half_pixel_symmetric", 4>]>;
-def Kiln_CoordinateModeAttr
-    : EnumAttr<Kiln_Dialect, Kiln_CoordinateMode, "coordinate_mode">;
 
-def Kiln_NearestMode : Kiln_Enum<"NearestMode",
+def Kiln_NearestModeAttr : Kiln_Enum<"NearestMode",
     "how nearest-neighbour resize rounds an input coordinate", [
   I64EnumAttrCase<"round_prefer_floor", 0>,
   I64EnumAttrCase<"round_prefer_ceil", 1>,
   I64EnumAttrCase<"floor", 2>, I64EnumAttrCase<"ceil", 3>]>;
-def Kiln_NearestModeAttr
-    : EnumAttr<Kiln_Dialect, Kiln_NearestMode, "nearest_mode">;
 
-def Kiln_CausalAlignment : Kiln_Enum<"CausalAlignment",
+def Kiln_CausalAlignmentAttr : Kiln_Enum<"CausalAlignment",
     "whether attention is causal, and where the diagonal of the causal mask "
     "sits when queries and keys differ in length", [
   I64EnumAttrCase<"none", 0>, I64EnumAttrCase<"upper_left", 1>,
   I64EnumAttrCase<"lower_right", 2>]>;
-def Kiln_CausalAlignmentAttr
-    : EnumAttr<Kiln_Dialect, Kiln_CausalAlignment, "causal">;
 
 #endif // KILN_DIALECT_KILNATTRS_TD
