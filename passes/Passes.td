@@ -83,4 +83,19 @@ def RecognizeAttention : Pass<"kiln-recognize-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 
+def FoldConvBatchNorm : Pass<"kiln-fold-conv-batchnorm", "func::FuncOp"> {
+  let summary = "Fold per-channel affine ops after a convolution into it";
+  let description = [{
+    Follows the single-use chain of `add`, `sub`, `mul` and `div` after a
+    `kiln.conv2d` whose other operands are per-output-channel constants
+    (shaped `[C, 1, 1]`, `[1, C, 1, 1]` or scalar; constants, reshapes of
+    constants, or elementwise `sqrt`/`rsqrt`/`reciprocal`/arithmetic of
+    them, which is how an inference BatchNormalization looks after import)
+    and folds the resulting `y * s + t` into new filter and bias constants:
+    `W'[o] = W[o] * s[o]`, `b'[o] = b[o] * s[o] + t[o]`. The filter and bias
+    must be f32 constants; the new ones are resource blobs.
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
 #endif // KILN_PASSES_TD
