@@ -98,4 +98,27 @@ def FoldConvBatchNorm : Pass<"kiln-fold-conv-batchnorm", "func::FuncOp"> {
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 
+def InferSymbolicShapes : Pass<"kiln-infer-symbolic-shapes",
+                              "func::FuncOp"> {
+  let summary = "Express every dim as a formula of the inputs' named dims";
+  let description = [{
+    Names each dynamic input dim (from the `kiln.dims` argument attribute
+    the importer writes for ONNX `dim_param`s, else `argN.dimM`) and derives
+    every other dim as an expression over those names: `batch`,
+    `seq * 2`, `seq + past`, `batch * seq`, `(h - 3) floordiv 2 + 1`. Shape
+    tensors (`shape_of`, and slices, gathers, concatenations and arithmetic
+    of them) are evaluated element by element, so a reshape whose shape
+    operand comes from the exporter's Shape/Gather/Concat chain gets
+    symbolic dims too. Each op gets a `kiln.shape` attribute (`kiln.shapes`
+    for several results) listing its result dims; a dim that comes out
+    constant makes the result type static (unless `annotate-only`). Dims no
+    rule can relate to the inputs get fresh names (`<op>.<n>`).
+  }];
+  let options = [
+    Option<"annotateOnly", "annotate-only", "bool", /*default=*/"false",
+           "Only add the kiln.shape attributes; leave types alone">
+  ];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
 #endif // KILN_PASSES_TD
