@@ -129,7 +129,8 @@ struct RecognizeSdpa : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     auto softmax = op.getLhs().getDefiningOp<SoftmaxOp>();
     if (!softmax || !op.getLhs().hasOneUse() ||
-        softmax.getAxis() != softmax.getType().getRank() - 1 ||
+        static_cast<int64_t>(softmax.getAxis()) !=
+            softmax.getType().getRank() - 1 ||
         !isRank4(op.getRhs()))
       return failure();
     RankedTensorType scoresType = softmax.getType();

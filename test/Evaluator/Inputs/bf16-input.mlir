@@ -1,0 +1,3 @@
+func.func @main(%x: tensor<2xbf16>) -> tensor<2xbf16> {
+  return %x : tensor<2xbf16>
+}
