@@ -21,5 +21,5 @@ llvm_config.use_default_substitutions()
 # FileCheck, not and count come from LLVM; kiln tools from the build tree.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln-opt", "kiln"]
+tools = ["kiln-opt", "kiln-import", "kiln"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

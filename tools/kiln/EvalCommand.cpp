@@ -45,7 +45,7 @@ static cl::OptionCategory &evalCategory() {
 }
 
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir>"),
+                                      cl::desc("<model.onnx | model.mlir>"),
                                       cl::sub(evalSubcommand()),
                                       cl::cat(evalCategory()));
 

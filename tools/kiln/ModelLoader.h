@@ -1,8 +1,8 @@
 //===- ModelLoader.h - Reading a model file into the kiln dialect -*- C++
 //-*-===//
 //
-// The one place the driver turns a model path into a module of kiln ops.
-// Today that is a .mlir file; the ONNX importer plugs in here.
+// The one place the driver turns a model path into a module of kiln ops: an
+// ONNX model goes through the importer, anything else is parsed as kiln IR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,9 +14,8 @@
 
 namespace mlir::kiln {
 
-/// Reads the model at `path` (a .mlir file in the kiln dialect; .onnx once
-/// the importer is in the build). Errors are emitted as diagnostics on
-/// `context`.
+/// Reads the model at `path`: a `.onnx` model, or a `.mlir` file in the kiln
+/// dialect. Errors are emitted as diagnostics on `context`.
 FailureOr<OwningOpRef<ModuleOp>> loadModel(llvm::StringRef path,
                                            MLIRContext *context);
 

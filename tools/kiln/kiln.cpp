@@ -35,8 +35,9 @@ int main(int argc, char **argv) {
       "Kiln compiles an ONNX model or a Hugging Face checkpoint into an\n"
       "engine file for NVIDIA GPUs, which its C++ runtime loads and runs.\n\n"
       "Subcommands:\n"
-      "  eval    run a model (.mlir in the kiln dialect) on .npy inputs with\n"
-      "          the reference evaluator; see `kiln eval --help`\n\n"
+      "  eval    run a model (.onnx, or .mlir in the kiln dialect) on .npy\n"
+      "          inputs with the reference evaluator; see `kiln eval "
+      "--help`\n\n"
       "`build`, `run` and `inspect` arrive with the code generator and the\n"
       "runtime. The compiler's IR can be explored with `kiln-opt`.\n");
   if (eval)
