@@ -32,9 +32,11 @@ static constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 
 /// Resolves a -1 in a Reshape target: statically when the other entries
 /// cancel against the input's dims, else at run time (numel / product).
-static FailureOr<ShapeEntry> inferReshapeDim(ImportContext &ctx, Value input,
-                                             ArrayRef<ShapeEntry> entries,
-                                             int64_t inferIndex) {
+/// The size of Reshape's -1 dim, or nullopt when it is the only dynamic dim
+/// of the result, so that kiln.reshape infers it from the element count.
+static FailureOr<std::optional<ShapeEntry>>
+inferReshapeDim(ImportContext &ctx, Value input, ArrayRef<ShapeEntry> entries,
+                int64_t inferIndex) {
   RankedTensorType type = tensorType(input);
   SmallVector<bool> used(type.getRank(), false);
   int64_t divisor = 1;
@@ -69,7 +71,8 @@ static FailureOr<ShapeEntry> inferReshapeDim(ImportContext &ctx, Value input,
         return ctx.emitError()
                << "cannot reshape " << formatShape(type.getShape())
                << ": the -1 dim does not divide evenly";
-      return ShapeEntry::constant(remaining / divisor);
+      return std::optional<ShapeEntry>(
+          ShapeEntry::constant(remaining / divisor));
     }
   }
   // Exactly one dynamic dim in the result: kiln.reshape infers it.
@@ -78,7 +81,7 @@ static FailureOr<ShapeEntry> inferReshapeDim(ImportContext &ctx, Value input,
     if (static_cast<int64_t>(i) != inferIndex && !entry.isConstant())
       ++dynamicOthers;
   if (dynamicOthers == 0)
-    return ShapeEntry::dimProduct(input, 0, 0); // placeholder, see caller
+    return std::optional<ShapeEntry>();
   // numel(input) / product(other entries), computed at run time.
   SmallVector<ShapeEntry> others;
   for (auto [i, entry] : llvm::enumerate(entries))
@@ -91,7 +94,7 @@ static FailureOr<ShapeEntry> inferReshapeDim(ImportContext &ctx, Value input,
       Value, total,
       ctx.materializeShape({ShapeEntry::dimProduct(input, 0, type.getRank())}));
   KILN_TRY(Value, quotient, ctx.create<DivOp>(total, otherCount));
-  return ShapeEntry::element(quotient, 0);
+  return std::optional<ShapeEntry>(ShapeEntry::element(quotient, 0));
 }
 
 /// Reshape: 0 copies the input dim (unless allowzero), -1 is inferred.
@@ -126,10 +129,9 @@ static LogicalResult importReshape(ImportContext &ctx,
     }
   }
   if (inferIndex >= 0) {
-    KILN_TRY(ShapeEntry, inferred,
+    KILN_TRY(std::optional<ShapeEntry>, inferred,
              inferReshapeDim(ctx, x, entries, inferIndex));
-    if (inferred.kind == ShapeEntry::Kind::DimProduct &&
-        inferred.begin == inferred.end) {
+    if (!inferred) {
       // Only the -1 dim is dynamic: a plain reshape infers it.
       SmallVector<int64_t> dims;
       for (const ShapeEntry &entry : entries)
@@ -140,7 +142,7 @@ static LogicalResult importReshape(ImportContext &ctx,
       KILN_TRY(Value, y, ctx.createTyped<ReshapeOp>(type, x, Value()));
       return ctx.setOutput(0, y);
     }
-    entries[inferIndex] = inferred;
+    entries[inferIndex] = *inferred;
   }
   KILN_TRY(Value, y, ctx.reshape(x, entries));
   return ctx.setOutput(0, y);
@@ -362,6 +364,63 @@ static void normalizeStaticBounds(int64_t size, int64_t step, int64_t &start,
     end = kInt64Min;
 }
 
+/// Slices `x` along `axis` with bounds known only at run time: the indices
+/// `range(start', end', step)` are gathered, where start' and end' are
+/// `start` and `end` (1-element i64 tensors) normalized as ONNX's Slice does:
+/// negative values count from the end, then clamp to [0, dim] (to [-1, dim-1]
+/// for the end and [0, dim-1] for the start of a negative step).
+static FailureOr<Value> sliceAtRunTime(ImportContext &ctx, Value x,
+                                       int64_t axis, Value start, Value end,
+                                       int64_t step) {
+  KILN_TRY(Value, shape, ctx.create<ShapeOfOp>(x));
+  SmallVector<int64_t> starts(1, axis), ends(1, axis + 1), steps(1, 1);
+  KILN_TRY(Value, dim, ctx.create<SliceOp>(shape, starts, ends, steps));
+  Value zero = ctx.constantI64({0});
+  Value one = ctx.constantI64({1});
+  KILN_TRY(Value, dimMinusOne, ctx.create<SubOp>(dim, one));
+  Value minusOne = ctx.constantI64({-1});
+  auto normalize = [&](Value bound, Value lo, Value hi) -> FailureOr<Value> {
+    KILN_TRY(Value, isNegative,
+             ctx.create<CompareOp>(ComparePredicate::lt, bound, zero));
+    KILN_TRY(Value, fromEnd, ctx.create<AddOp>(bound, dim));
+    KILN_TRY(Value, wrapped, ctx.create<WhereOp>(isNegative, fromEnd, bound));
+    KILN_TRY(Value, atLeast, ctx.create<MaxOp>(wrapped, lo));
+    return ctx.create<MinOp>(atLeast, hi);
+  };
+  FailureOr<Value> first = step > 0 ? normalize(start, zero, dim)
+                                    : normalize(start, zero, dimMinusOne);
+  FailureOr<Value> last = step > 0 ? normalize(end, zero, dim)
+                                   : normalize(end, minusOne, dimMinusOne);
+  if (failed(first) || failed(last))
+    return failure();
+  auto scalarType = RankedTensorType::get({}, ctx.getBuilder().getI64Type());
+  KILN_TRY(Value, firstScalar,
+           ctx.createTyped<ReshapeOp>(scalarType, *first, Value()));
+  KILN_TRY(Value, lastScalar,
+           ctx.createTyped<ReshapeOp>(scalarType, *last, Value()));
+  Value stepScalar = ctx.scalarConstant(ctx.getBuilder().getI64Type(), step);
+  auto indexType = RankedTensorType::get({ShapedType::kDynamic},
+                                         ctx.getBuilder().getI64Type());
+  KILN_TRY(
+      Value, indices,
+      ctx.createTyped<RangeOp>(indexType, firstScalar, lastScalar, stepScalar));
+  return ctx.create<GatherOp>(x, indices, axis);
+}
+
+/// A Slice input (starts or ends) as a 1-D i64 tensor, cast if it is i32.
+static FailureOr<Value> boundsAsI64(ImportContext &ctx, int64_t index) {
+  KILN_TRY(Value, bounds, ctx.input(index));
+  RankedTensorType type = tensorType(bounds);
+  if (type.getRank() != 1 || !isa<IntegerType>(type.getElementType()))
+    return ctx.emitError() << "input #" << index
+                           << " of Slice must be a 1-D integer tensor";
+  if (type.getElementType().isInteger(64))
+    return bounds;
+  return ctx.createTyped<CastOp>(
+      RankedTensorType::get(type.getShape(), ctx.getBuilder().getI64Type()),
+      bounds);
+}
+
 static LogicalResult importSlice(ImportContext &ctx, const onnx::NodeProto &) {
   KILN_TRY(Value, x, ctx.input(0));
   RankedTensorType type = tensorType(x);
@@ -375,10 +434,54 @@ static LogicalResult importSlice(ImportContext &ctx, const onnx::NodeProto &) {
     ends = e;
     axes = a;
   } else {
-    KILN_TRY(SmallVector<int64_t>, s, ctx.requireConstantInts(1, "starts"));
-    KILN_TRY(SmallVector<int64_t>, e, ctx.requireConstantInts(2, "ends"));
-    starts = s;
-    ends = e;
+    KILN_TRY(Value, startsValue, ctx.input(1));
+    KILN_TRY(Value, endsValue, ctx.input(2));
+    std::optional<SmallVector<int64_t>> s = ctx.getConstantInts(startsValue);
+    std::optional<SmallVector<int64_t>> e = ctx.getConstantInts(endsValue);
+    if (!s || !e) {
+      // Bounds computed at run time (e.g. x[:, :seq_len] over a buffer):
+      // axes and steps must still be constants.
+      int64_t count = tensorType(startsValue).getRank() == 1
+                          ? tensorType(startsValue).getDimSize(0)
+                          : ShapedType::kDynamic;
+      if (ShapedType::isDynamic(count))
+        return ctx.emitError()
+               << "starts must be a 1-D tensor of static length";
+      SmallVector<int64_t> dynAxes, dynSteps(count, 1);
+      if (ctx.hasInput(3)) {
+        KILN_TRY(SmallVector<int64_t>, a, ctx.requireConstantInts(3, "axes"));
+        dynAxes = a;
+      } else {
+        for (int64_t i = 0; i < count; ++i)
+          dynAxes.push_back(i);
+      }
+      if (ctx.hasInput(4)) {
+        KILN_TRY(SmallVector<int64_t>, st, ctx.requireConstantInts(4, "steps"));
+        dynSteps = st;
+      }
+      if (static_cast<int64_t>(dynAxes.size()) != count ||
+          static_cast<int64_t>(dynSteps.size()) != count)
+        return ctx.emitError()
+               << "starts, ends, axes and steps differ in length";
+      KILN_TRY(SmallVector<int64_t>, normalized,
+               ctx.normalizeAxes(dynAxes, rank));
+      KILN_TRY(Value, startsI64, boundsAsI64(ctx, 1));
+      KILN_TRY(Value, endsI64, boundsAsI64(ctx, 2));
+      Value y = x;
+      for (auto [i, axis] : llvm::enumerate(normalized)) {
+        if (dynSteps[i] == 0)
+          return ctx.emitError() << "step of axis " << axis << " is zero";
+        SmallVector<int64_t> lo(1, i), hi(1, i + 1), one(1, 1);
+        KILN_TRY(Value, start, ctx.create<SliceOp>(startsI64, lo, hi, one));
+        KILN_TRY(Value, end, ctx.create<SliceOp>(endsI64, lo, hi, one));
+        KILN_TRY(Value, sliced,
+                 sliceAtRunTime(ctx, y, axis, start, end, dynSteps[i]));
+        y = sliced;
+      }
+      return ctx.setOutput(0, y);
+    }
+    starts = *s;
+    ends = *e;
     if (ctx.hasInput(3)) {
       KILN_TRY(SmallVector<int64_t>, a, ctx.requireConstantInts(3, "axes"));
       axes = a;
