@@ -17,6 +17,49 @@ using namespace mlir::kiln;
 
 namespace {
 
+/// Shape tensors whose every element turned out constant (the static dims of
+/// a partly dynamic tensor, say its head size) become constants, so the
+/// arithmetic exporters do on them folds away.
+void foldKnownShapeTensors(func::FuncOp func,
+                           const SymbolicShapeAnalysis &analysis) {
+  SmallVector<std::pair<Operation *, SmallVector<int64_t>>> known;
+  func.walk([&](Operation *op) {
+    if (!isa<KilnDialect>(op->getDialect()) || isa<ConstantOp>(op) ||
+        op->getNumResults() != 1 || op->getParentOfType<FusionOp>())
+      return;
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !type.hasStaticShape() ||
+        !isa<IntegerType>(type.getElementType()) ||
+        type.getElementType().isInteger(1))
+      return;
+    std::optional<SymbolicVector> elements =
+        analysis.getElements(op->getResult(0));
+    if (!elements)
+      return;
+    SmallVector<int64_t> values;
+    for (AffineExpr e : *elements) {
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (!c)
+        return;
+      values.push_back(c.getValue());
+    }
+    known.push_back({op, values});
+  });
+  for (auto &[op, values] : known) {
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    if (type.getNumElements() != static_cast<int64_t>(values.size()))
+      continue;
+    OpBuilder builder(op);
+    SmallVector<APInt> bits;
+    for (int64_t v : values)
+      bits.push_back(
+          APInt(type.getElementTypeBitWidth(), v, /*isSigned=*/true));
+    auto constant = builder.create<ConstantOp>(
+        op->getLoc(), DenseIntElementsAttr::get(type, bits));
+    op->getResult(0).replaceAllUsesWith(constant.getResult());
+  }
+}
+
 struct InferSymbolicShapesPass
     : kiln::impl::InferSymbolicShapesBase<InferSymbolicShapesPass> {
   using InferSymbolicShapesBase::InferSymbolicShapesBase;
@@ -65,6 +108,7 @@ struct InferSymbolicShapesPass
 
     if (annotateOnly)
       return;
+    foldKnownShapeTensors(func, analysis);
     // The signature follows what the function now returns.
     if (func.getBody().getBlocks().size() == 1)
       if (auto ret =

@@ -111,12 +111,31 @@ def InferSymbolicShapes : Pass<"kiln-infer-symbolic-shapes",
     operand comes from the exporter's Shape/Gather/Concat chain gets
     symbolic dims too. Each op gets a `kiln.shape` attribute (`kiln.shapes`
     for several results) listing its result dims; a dim that comes out
-    constant makes the result type static (unless `annotate-only`). Dims no
-    rule can relate to the inputs get fresh names (`<op>.<n>`).
+    constant makes the result type static, and an integer shape tensor whose
+    every element comes out constant is replaced by a `kiln.constant` (both
+    unless `annotate-only`). Dims no rule can relate to the inputs get fresh
+    names (`<op>.<n>`).
   }];
   let options = [
     Option<"annotateOnly", "annotate-only", "bool", /*default=*/"false",
            "Only add the kiln.shape attributes; leave types alone">
+  ];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
+def FoldConstants : Pass<"kiln-fold-constants", "func::FuncOp"> {
+  let summary = "Evaluate ops whose operands are all constants";
+  let description = [{
+    Runs the reference evaluator on every kiln op whose operands are all
+    `kiln.constant`s and whose results are static and at most
+    `max-elements` large, and replaces it by constants of its results
+    (literals up to 64 elements, resource blobs beyond). An op the evaluator
+    rejects (integer division by zero, an out-of-range index) is left for
+    run time. Fusion groups are not entered.
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 20",
+           "Largest result (in elements) that is folded">
   ];
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }

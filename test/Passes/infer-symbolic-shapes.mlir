@@ -84,3 +84,19 @@ func.func @attention(%q: tensor<?x8x?x16xf32> {kiln.dims = ["b", "", "s", ""]}, 
   %o = kiln.attention %q, %k, %v scale = 0.25 causal = lower_right : tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x32xf32> -> tensor<?x8x?x32xf32>
   return %o : tensor<?x8x?x32xf32>
 }
+
+// -----
+
+// The static dims of a partly dynamic tensor are constants: the shape
+// arithmetic on them becomes a constant (a head size, say), while the
+// dynamic entries stay computed.
+// CHECK-LABEL: func.func @constant_shape_entries
+// CHECK-DAG: %[[HEAD:.+]] = kiln.constant dense<16> : tensor<1xi64>
+// CHECK-DAG: %[[SEQ:.+]] = kiln.slice %{{.*}}[1:2] {kiln.shape = ["1"]}
+// CHECK: return %[[HEAD]], %[[SEQ]]
+func.func @constant_shape_entries(%x: tensor<?x?x16xf32> {kiln.dims = ["b", "s", ""]}) -> (tensor<1xi64>, tensor<1xi64>) {
+  %s = kiln.shape_of %x : tensor<?x?x16xf32> -> tensor<3xi64>
+  %head = kiln.slice %s[2:3] : tensor<3xi64> -> tensor<1xi64>
+  %seq = kiln.slice %s[1:2] : tensor<3xi64> -> tensor<1xi64>
+  return %head, %seq : tensor<1xi64>, tensor<1xi64>
+}
