@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace mlir::kiln {
 
@@ -15,6 +16,12 @@ namespace mlir::kiln {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+/// Kiln's graph optimizations in their order, nested on every function.
+void buildGraphPipeline(OpPassManager &pm);
+
+/// Registers `kiln-graph-pipeline` for kiln-opt's command line.
+void registerKilnPipelines();
 
 } // namespace mlir::kiln
 

@@ -37,10 +37,7 @@ CASES = {
 }
 
 # The graph pipeline whose result must still compute the same function.
-PIPELINE = ("builtin.module(func.func(canonicalize,cse,kiln-infer-symbolic-shapes,"
-            "kiln-fold-constants,canonicalize,kiln-recognize-normalizations,"
-            "kiln-recognize-activations,kiln-recognize-attention,kiln-form-linear,"
-            "kiln-fold-conv-batchnorm,canonicalize,cse))")
+PIPELINE = "builtin.module(kiln-graph-pipeline)"
 
 
 def make_inputs(spec, seed):

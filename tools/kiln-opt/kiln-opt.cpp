@@ -24,6 +24,7 @@ int main(int argc, char **argv) {
   mlir::registerInlinerPass();
   mlir::registerSCCPPass();
   mlir::kiln::registerKilnPasses();
+  mlir::kiln::registerKilnPipelines();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "Kiln optimizer driver: the kiln dialect and its passes\n",
