@@ -98,33 +98,21 @@ Value asNormalizedShape(OpBuilder &builder, Location loc, Value param,
   return builder.create<ReshapeOp>(loc, normalized, param, Value());
 }
 
-/// Absorbs `value * scale` (scale per feature) when it is value's only use.
-/// Returns the new end of the chain and the scale, or value and null.
-std::pair<Value, Value> absorbScale(OpBuilder &builder, Value value,
-                                    RankedTensorType normalized) {
-  auto mul = soleUser<MulOp>(value);
-  if (!mul || mul.getType() != value.getType())
+/// Absorbs `value * scale` (OpTy = MulOp) or `value + bias` (AddOp), with a
+/// per-feature other operand, when that is value's only use. Returns the new
+/// end of the chain and the parameter, or value and null.
+template <typename OpTy>
+std::pair<Value, Value> absorbParameter(OpBuilder &builder, Value value,
+                                        RankedTensorType normalized) {
+  auto op = soleUser<OpTy>(value);
+  if (!op || op.getType() != value.getType())
     return {value, {}};
-  builder.setInsertionPoint(mul);
-  Value scale = asNormalizedShape(builder, mul.getLoc(),
-                                  otherOperand(mul, value), normalized);
-  if (!scale)
+  builder.setInsertionPoint(op);
+  Value param = asNormalizedShape(builder, op.getLoc(), otherOperand(op, value),
+                                  normalized);
+  if (!param)
     return {value, {}};
-  return {mul.getResult(), scale};
-}
-
-/// Same for `value + bias`.
-std::pair<Value, Value> absorbBias(OpBuilder &builder, Value value,
-                                   RankedTensorType normalized) {
-  auto add = soleUser<AddOp>(value);
-  if (!add || add.getType() != value.getType())
-    return {value, {}};
-  builder.setInsertionPoint(add);
-  Value bias = asNormalizedShape(builder, add.getLoc(),
-                                 otherOperand(add, value), normalized);
-  if (!bias)
-    return {value, {}};
-  return {add.getResult(), bias};
+  return {op.getResult(), param};
 }
 
 /// A scale of ones when the model had none; needs static normalized dims.
@@ -170,8 +158,9 @@ bool tryLayerNorm(ReduceMeanOp var) {
   auto featureType = RankedTensorType::get(xType.getShape().drop_front(*axis),
                                            xType.getElementType());
   OpBuilder builder(var.getContext());
-  auto [scaled, scale] = absorbScale(builder, normalized, featureType);
-  auto [end, bias] = absorbBias(builder, scaled, featureType);
+  auto [scaled, scale] =
+      absorbParameter<MulOp>(builder, normalized, featureType);
+  auto [end, bias] = absorbParameter<AddOp>(builder, scaled, featureType);
   Operation *last = end.getDefiningOp();
   builder.setInsertionPoint(last);
   if (!scale)
@@ -208,7 +197,7 @@ bool tryRmsNorm(ReduceMeanOp ms) {
   auto featureType = RankedTensorType::get(xType.getShape().drop_front(*axis),
                                            xType.getElementType());
   OpBuilder builder(ms.getContext());
-  auto [end, scale] = absorbScale(builder, normalized, featureType);
+  auto [end, scale] = absorbParameter<MulOp>(builder, normalized, featureType);
   Operation *last = end.getDefiningOp();
   builder.setInsertionPoint(last);
   if (!scale)

@@ -511,6 +511,21 @@ LogicalResult RmsNormOp::verify() {
 // MatmulOp, LinearOp
 //===----------------------------------------------------------------------===//
 
+/// A per-channel bias: a 1-D tensor of `channels` elements of `element`.
+static LogicalResult checkChannelBias(std::optional<Location> loc,
+                                      StringRef opName, Value bias,
+                                      int64_t channels, Type element) {
+  if (!bias)
+    return success();
+  auto biasType = dyn_cast<RankedTensorType>(bias.getType());
+  if (!biasType || biasType.getRank() != 1 ||
+      !areCompatibleDims(biasType.getDimSize(0), channels) ||
+      biasType.getElementType() != element)
+    return inferError(loc, opName, "bias must be a 1-D tensor of ", channels,
+                      " ", element, ", got ", bias.getType());
+  return success();
+}
+
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -567,14 +582,9 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
     return inferError(loc, name, "input ", shapeOf(input),
                       " does not match weight ", shapeOf(weight),
                       transposed ? " (transposed)" : "");
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = dyn_cast<RankedTensorType>(bias.getType());
-    if (!biasType || biasType.getRank() != 1 ||
-        !areCompatibleDims(biasType.getDimSize(0), n) ||
-        biasType.getElementType() != input.getElementType())
-      return inferError(loc, name, "bias must be a 1-D tensor of ", n, " ",
-                        input.getElementType(), ", got ", bias.getType());
-  }
+  if (failed(checkChannelBias(loc, name, adaptor.getBias(), n,
+                              input.getElementType())))
+    return failure();
   SmallVector<int64_t> shape(input.getShape().drop_back());
   shape.push_back(n);
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
@@ -625,14 +635,9 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
     return inferError(loc, name, "input channels ", inChannels,
                       " differ from filter channels ", filterChannels,
                       " times groups ", groups);
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = dyn_cast<RankedTensorType>(bias.getType());
-    if (!biasType || biasType.getRank() != 1 ||
-        !areCompatibleDims(biasType.getDimSize(0), outChannels) ||
-        biasType.getElementType() != input.getElementType())
-      return inferError(loc, name, "bias must be a 1-D tensor of ", outChannels,
-                        " ", input.getElementType(), ", got ", bias.getType());
-  }
+  if (failed(checkChannelBias(loc, name, adaptor.getBias(), outChannels,
+                              input.getElementType())))
+    return failure();
   SmallVector<int64_t> shape{input.getDimSize(0), outChannels};
   for (int i = 0; i < 2; ++i) {
     int64_t kernel = filter.getDimSize(2 + i);
@@ -1107,14 +1112,9 @@ ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   int64_t outChannels = ShapedType::isDynamic(filter.getDimSize(1))
                             ? ShapedType::kDynamic
                             : filter.getDimSize(1) * groups;
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = dyn_cast<RankedTensorType>(bias.getType());
-    if (!biasType || biasType.getRank() != 1 ||
-        !areCompatibleDims(biasType.getDimSize(0), outChannels) ||
-        biasType.getElementType() != input.getElementType())
-      return inferError(loc, name, "bias must be a 1-D tensor of ", outChannels,
-                        " ", input.getElementType(), ", got ", bias.getType());
-  }
+  if (failed(checkChannelBias(loc, name, adaptor.getBias(), outChannels,
+                              input.getElementType())))
+    return failure();
   SmallVector<int64_t> shape{input.getDimSize(0), outChannels};
   for (int i = 0; i < 2; ++i) {
     int64_t size = input.getDimSize(2 + i), kernel = filter.getDimSize(2 + i);
