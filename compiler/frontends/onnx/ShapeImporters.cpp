@@ -97,6 +97,57 @@ inferReshapeDim(ImportContext &ctx, Value input, ArrayRef<ShapeEntry> entries,
   return std::optional<ShapeEntry>(ShapeEntry::element(quotient, 0));
 }
 
+/// Reshape to a shape whose entries are only known at run time, where any
+/// of them may be ONNX's 0 (copy the input's dim, unless allowzero) or -1
+/// (infer from the element count): both are resolved in IR.
+static FailureOr<Value> reshapeAtRunTime(ImportContext &ctx, Value x,
+                                         ArrayRef<ShapeEntry> entries,
+                                         bool allowZero) {
+  int64_t rank = tensorType(x).getRank();
+  int64_t outRank = entries.size();
+  KILN_TRY(Value, target, ctx.materializeShape(entries));
+  KILN_TRY(Value, inShape, ctx.create<ShapeOfOp>(x));
+  Value minusOne = ctx.constantI64({-1});
+  Value one = ctx.constantI64({1});
+  Value resolved = target;
+  if (!allowZero) {
+    // A 0 at position i copies dim i of the input; past the input's rank it
+    // is invalid, and the 1 put there makes the element count check fail.
+    int64_t common = std::min(rank, outRank);
+    SmallVector<int64_t> lo(1, 0), hi(1, common), step(1, 1);
+    KILN_TRY(Value, copy, ctx.create<SliceOp>(inShape, lo, hi, step));
+    if (outRank > common) {
+      Value ones = ctx.constantI64(SmallVector<int64_t>(outRank - common, 1));
+      KILN_TRY(Value, padded,
+               ctx.create<ConcatOp>(ValueRange{copy, ones}, int64_t{0}));
+      copy = padded;
+    }
+    Value zero = ctx.constantI64({0});
+    KILN_TRY(Value, isZero,
+             ctx.create<CompareOp>(ComparePredicate::eq, resolved, zero));
+    KILN_TRY(Value, copied, ctx.create<WhereOp>(isZero, copy, resolved));
+    resolved = copied;
+  }
+  KILN_TRY(Value, isInferred,
+           ctx.create<CompareOp>(ComparePredicate::eq, resolved, minusOne));
+  KILN_TRY(Value, knownDims, ctx.create<WhereOp>(isInferred, one, resolved));
+  KILN_TRY(Value, known,
+           ctx.create<ReduceProdOp>(knownDims, ArrayRef<int64_t>{0}, true));
+  KILN_TRY(Value, total,
+           ctx.create<ReduceProdOp>(inShape, ArrayRef<int64_t>{0}, true));
+  // With no -1 the quotient is unused, but must not divide by a zero dim.
+  KILN_TRY(Value, divisor, ctx.create<MaxOp>(known, one));
+  KILN_TRY(Value, inferred, ctx.create<DivOp>(total, divisor));
+  KILN_TRY(Value, shape, ctx.create<WhereOp>(isInferred, inferred, resolved));
+  SmallVector<int64_t> dims;
+  for (const ShapeEntry &entry : entries)
+    dims.push_back(entry.isConstant() && entry.value > 0
+                       ? entry.value
+                       : ShapedType::kDynamic);
+  return ctx.createTyped<ReshapeOp>(
+      RankedTensorType::get(dims, tensorType(x).getElementType()), x, shape);
+}
+
 /// Reshape: 0 copies the input dim (unless allowzero), -1 is inferred.
 /// Entries only known at run time are assumed to be neither 0 nor -1.
 static LogicalResult importReshape(ImportContext &ctx,
@@ -110,6 +161,12 @@ static LogicalResult importReshape(ImportContext &ctx,
            << "the shape input must be a 1-D i64 tensor of static length";
   SmallVector<ShapeEntry> entries = *known;
   int64_t rank = tensorType(x).getRank();
+  if (llvm::any_of(entries, [](const ShapeEntry &entry) {
+        return entry.kind == ShapeEntry::Kind::Element;
+      })) {
+    KILN_TRY(Value, y, reshapeAtRunTime(ctx, x, entries, allowZero));
+    return ctx.setOutput(0, y);
+  }
   int64_t inferIndex = -1;
   for (auto [i, entry] : llvm::enumerate(entries)) {
     if (!entry.isConstant())
@@ -745,6 +802,9 @@ static LogicalResult importConstantOfShape(ImportContext &ctx,
   return ctx.setOutput(0, y);
 }
 
+/// Ranges of constants up to this length become literals.
+static constexpr int64_t kMaxRangeLiteral = int64_t(1) << 16;
+
 static LogicalResult importRange(ImportContext &ctx, const onnx::NodeProto &) {
   KILN_TRY(Value, start, ctx.input(0));
   KILN_TRY(Value, limit, ctx.input(1));
@@ -756,20 +816,38 @@ static LogicalResult importRange(ImportContext &ctx, const onnx::NodeProto &) {
   if (s && l && d) {
     if (*d == 0)
       return ctx.emitError() << "delta is zero";
-    int64_t count =
-        std::max<int64_t>(static_cast<int64_t>(std::ceil((*l - *s) / *d)), 0);
-    if (count > (int64_t(1) << 24))
-      return ctx.emitError() << "range of " << count << " elements is too "
-                             << "large to import as a constant";
+    // The length is checked as a double: a NaN or huge one has no integer.
+    double steps = std::ceil((*l - *s) / *d);
+    if (std::isnan(steps) || steps > double(int64_t(1) << 24))
+      return ctx.emitError() << "range from " << *s << " to " << *l << " by "
+                             << *d << " is too large to import";
+    int64_t count = steps > 0 ? static_cast<int64_t>(steps) : 0;
     auto type = RankedTensorType::get({count}, element);
+    // A literal costs an attribute per element (seconds and gigabytes for
+    // millions of them); a long range is computed at run time instead.
+    if (count > kMaxRangeLiteral) {
+      SmallVector<Value> scalars;
+      for (Value v : {start, limit, delta}) {
+        KILN_TRY(Value, scalar, ctx.reshape(v, {}));
+        scalars.push_back(scalar);
+      }
+      KILN_TRY(
+          Value, y,
+          ctx.createTyped<RangeOp>(type, scalars[0], scalars[1], scalars[2]));
+      return ctx.setOutput(0, y);
+    }
     SmallVector<Attribute> values;
     for (int64_t i = 0; i < count; ++i) {
       double v = *s + i * *d;
-      values.push_back(
-          isa<FloatType>(element)
-              ? Attribute(ctx.getBuilder().getFloatAttr(element, v))
-              : Attribute(ctx.getBuilder().getIntegerAttr(
-                    element, static_cast<int64_t>(v))));
+      if (isa<FloatType>(element)) {
+        values.push_back(ctx.getBuilder().getFloatAttr(element, v));
+        continue;
+      }
+      std::optional<int64_t> integer = toInt64(v);
+      if (!integer)
+        return ctx.emitError()
+               << "range element " << v << " is out of range for " << element;
+      values.push_back(ctx.getBuilder().getIntegerAttr(element, *integer));
     }
     Value y = ctx.getBuilder().create<ConstantOp>(
         ctx.loc(), type, DenseElementsAttr::get(type, values));
@@ -965,8 +1043,13 @@ static LogicalResult importResize(ImportContext &ctx, const onnx::NodeProto &) {
       if (scales[i] <= 0)
         return ctx.emitError() << "scales must be positive";
       allScales[axis] = scales[i];
-      if (!ShapedType::isDynamic(in))
-        shape[axis] = static_cast<int64_t>(std::floor(in * scales[i]));
+      if (!ShapedType::isDynamic(in)) {
+        std::optional<int64_t> size = toInt64(std::floor(in * scales[i]));
+        if (!size)
+          return ctx.emitError() << "scale " << scales[i] << " along axis "
+                                 << axis << " gives no valid dim size";
+        shape[axis] = *size;
+      }
       continue;
     }
     if (ShapedType::isDynamic(in))
@@ -1020,8 +1103,12 @@ static LogicalResult importUpsample(ImportContext &ctx,
   for (auto [dim, scale] : llvm::zip(shape, scales)) {
     if (scale <= 0)
       return ctx.emitError() << "scales must be positive";
-    if (!ShapedType::isDynamic(dim))
-      dim = static_cast<int64_t>(std::floor(dim * scale));
+    if (ShapedType::isDynamic(dim))
+      continue;
+    std::optional<int64_t> size = toInt64(std::floor(dim * scale));
+    if (!size)
+      return ctx.emitError() << "scale " << scale << " gives no valid dim size";
+    dim = *size;
   }
   MLIRContext *context = ctx.getContext();
   KILN_TRY(Value, y,
