@@ -9,6 +9,8 @@
 #include "compiler/frontends/onnx/ImportContext.h"
 #include "compiler/frontends/onnx/OpRegistry.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx_import;
@@ -69,21 +71,28 @@ static std::optional<Value> foldIntegers(
       .getResult();
 }
 
-/// The integer evaluation of the ops shape arithmetic uses.
+/// The integer evaluation of the ops shape arithmetic uses. What overflows
+/// int64 (undefined behaviour here; INT64_MIN / -1 traps) is left for run
+/// time, like a division by zero.
 template <typename OpTy>
 static std::optional<int64_t> evaluateInteger(ArrayRef<int64_t> a) {
+  int64_t result = 0;
   if constexpr (std::is_same_v<OpTy, NegOp>)
-    return -a[0];
+    return a[0] == INT64_MIN ? std::nullopt : std::optional<int64_t>(-a[0]);
   if constexpr (std::is_same_v<OpTy, AbsOp>)
-    return a[0] < 0 ? -a[0] : a[0];
+    return a[0] == INT64_MIN ? std::nullopt
+                             : std::optional<int64_t>(a[0] < 0 ? -a[0] : a[0]);
   if constexpr (std::is_same_v<OpTy, AddOp>)
-    return a[0] + a[1];
+    return llvm::AddOverflow(a[0], a[1], result) ? std::nullopt
+                                                 : std::optional(result);
   if constexpr (std::is_same_v<OpTy, SubOp>)
-    return a[0] - a[1];
+    return llvm::SubOverflow(a[0], a[1], result) ? std::nullopt
+                                                 : std::optional(result);
   if constexpr (std::is_same_v<OpTy, MulOp>)
-    return a[0] * a[1];
+    return llvm::MulOverflow(a[0], a[1], result) ? std::nullopt
+                                                 : std::optional(result);
   if constexpr (std::is_same_v<OpTy, DivOp>) {
-    if (a[1] == 0)
+    if (a[1] == 0 || (a[0] == INT64_MIN && a[1] == -1))
       return std::nullopt; // Left for run time to report.
     return a[0] / a[1];
   }

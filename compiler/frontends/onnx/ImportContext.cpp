@@ -9,6 +9,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx_import;
@@ -353,7 +355,12 @@ Value ImportContext::splatConstant(RankedTensorType type, double value) {
   if (isa<FloatType>(element))
     scalar = builder.getFloatAttr(element, value);
   else
-    scalar = builder.getIntegerAttr(element, static_cast<int64_t>(value));
+    // Values reach here as doubles: INT64_MAX (a common "to the end")
+    // rounds to 2^63, which saturates back; NaN becomes 0.
+    scalar = builder.getIntegerAttr(
+        element, std::isnan(value) ? 0
+                                   : toInt64(value).value_or(
+                                         value < 0 ? INT64_MIN : INT64_MAX));
   auto attr = DenseElementsAttr::get(type, scalar);
   return builder.create<ConstantOp>(currentLoc, type, attr);
 }

@@ -281,6 +281,14 @@ inline RankedTensorType tensorType(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
+/// `value` as an int64_t, or nullopt when it is NaN or out of range:
+/// converting those is undefined behaviour, and model data can hold them.
+inline std::optional<int64_t> toInt64(double value) {
+  if (!(value >= -0x1p63 && value < 0x1p63))
+    return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+
 } // namespace mlir::kiln::onnx_import
 
 #endif // KILN_COMPILER_FRONTENDS_ONNX_IMPORTCONTEXT_H

@@ -92,6 +92,9 @@ static LogicalResult importScatterND(ImportContext &ctx,
   return ctx.setOutput(0, y);
 }
 
+/// OneHot depths up to this many positions get them as a literal.
+static constexpr int64_t kMaxPositionsLiteral = int64_t(1) << 16;
+
 /// OneHot: where(unsqueeze(indices, axis) == range(depth), on, off), the
 /// range shaped to run along `axis`. Negative indices count from depth.
 static LogicalResult importOneHot(ImportContext &ctx, const onnx::NodeProto &) {
@@ -100,9 +103,11 @@ static LogicalResult importOneHot(ImportContext &ctx, const onnx::NodeProto &) {
   KILN_TRY(Value, values, ctx.input(2));
   KILN_TRY(int64_t, axisAttr, ctx.getInt("axis", -1));
   std::optional<double> depthScalar = ctx.getConstantScalar(depthValue);
-  if (!depthScalar || *depthScalar < 1)
+  std::optional<int64_t> depthOrNone =
+      depthScalar ? toInt64(*depthScalar) : std::nullopt;
+  if (!depthOrNone || *depthOrNone < 1)
     return ctx.emitError() << "depth must be a positive constant scalar";
-  int64_t depth = static_cast<int64_t>(*depthScalar);
+  int64_t depth = *depthOrNone;
   int64_t outRank = tensorType(indices).getRank() + 1;
   KILN_TRY(int64_t, axis, ctx.normalizeAxis(axisAttr, outRank));
   Type i64 = ctx.getBuilder().getI64Type();
@@ -114,12 +119,28 @@ static LogicalResult importOneHot(ImportContext &ctx, const onnx::NodeProto &) {
   KILN_TRY(Value, wrapped, ctx.create<AddOp>(index, depthScalarValue));
   KILN_TRY(Value, normalized, ctx.create<WhereOp>(negative, wrapped, index));
   KILN_TRY(Value, expanded, ctx.unsqueeze(normalized, {axis}));
-  SmallVector<int64_t> positions;
-  for (int64_t i = 0; i < depth; ++i)
-    positions.push_back(i);
   SmallVector<int64_t> rangeShape(outRank - axis, 1);
   rangeShape[0] = depth;
-  Value range = ctx.constantI64(positions, rangeShape);
+  Value range;
+  if (depth <= kMaxPositionsLiteral) {
+    SmallVector<int64_t> positions;
+    for (int64_t i = 0; i < depth; ++i)
+      positions.push_back(i);
+    range = ctx.constantI64(positions, rangeShape);
+  } else {
+    // A literal of a huge depth (a model can ask for 2^62) would exhaust
+    // memory; the positions are computed at run time instead.
+    KILN_TRY(Value, positions,
+             ctx.createTyped<RangeOp>(RankedTensorType::get({depth}, i64),
+                                      ctx.scalarConstant(i64, 0),
+                                      depthScalarValue,
+                                      ctx.scalarConstant(i64, 1)));
+    SmallVector<ShapeEntry> entries;
+    for (int64_t size : rangeShape)
+      entries.push_back(ShapeEntry::constant(size));
+    KILN_TRY(Value, shaped, ctx.reshape(positions, entries));
+    range = shaped;
+  }
   KILN_TRY(Value, mask,
            ctx.create<CompareOp>(ComparePredicate::eq, expanded, range));
   if (tensorType(values).getRank() != 1 ||

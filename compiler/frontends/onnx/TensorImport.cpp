@@ -190,31 +190,35 @@ static FailureOr<TensorBytes> readInlineData(const onnx::TensorProto &tensor,
     bytes.data = ArrayRef<char>(raw.data(), raw.size());
     return bytes;
   }
-  auto checkCount = [&](int64_t actual,
-                        llvm::StringRef field) -> LogicalResult {
-    if (actual == count)
-      return success();
+  // The typed field's length is checked before anything is allocated: dims
+  // alone can ask for terabytes that no field of a parsed model holds.
+  int64_t actual = tensor.int32_data_size();
+  llvm::StringRef field = "int32_data";
+  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+    actual = tensor.float_data_size();
+    field = "float_data";
+  } else if (tensor.data_type() == onnx::TensorProto::INT64) {
+    actual = tensor.int64_data_size();
+    field = "int64_data";
+  }
+  if (actual != count)
     return mlir::emitError(loc) << what << ": " << field << " has " << actual
                                 << " values, but its dims need " << count;
-  };
+  // Empty fields may hold null data, which memcpy must not be given.
+  if (count == 0)
+    return bytes;
   bytes.converted.resize(count * elementBytes);
   char *out = bytes.converted.data();
   switch (tensor.data_type()) {
   case onnx::TensorProto::FLOAT:
-    if (failed(checkCount(tensor.float_data_size(), "float_data")))
-      return failure();
     std::memcpy(out, tensor.float_data().data(), count * 4);
     break;
   case onnx::TensorProto::INT64:
-    if (failed(checkCount(tensor.int64_data_size(), "int64_data")))
-      return failure();
     std::memcpy(out, tensor.int64_data().data(), count * 8);
     break;
   default:
     // int32_data holds INT32, INT8, BOOL, and the bit patterns of FLOAT16
     // and BFLOAT16, one per int32.
-    if (failed(checkCount(tensor.int32_data_size(), "int32_data")))
-      return failure();
     for (int64_t i = 0; i < count; ++i) {
       int32_t v = tensor.int32_data(i);
       switch (elementBytes) {

@@ -531,6 +531,61 @@ def bad_initializer_size():
 
 
 @register
+def huge_typed_initializer():
+    # Dims of 2^40 floats and no data: refused before anything is allocated
+    # (found by fuzzing; the importer used to allocate 4 TiB first).
+    w = onnx.TensorProto()
+    w.name, w.data_type = "w", F
+    w.dims.extend([1 << 40])
+    return model([node("Identity", ["w"], ["y"])], [], [vi("y", F, None)], [w])
+
+
+@register
+def range_nan_limit():
+    # A constant Range whose length is NaN is refused (found by fuzzing: the
+    # length used to be converted to an integer, undefined behaviour).
+    inits = [const("s", np.float32(0)), const("l", np.float32(np.nan)),
+             const("d", np.float32(1))]
+    return model([node("Range", ["s", "l", "d"], ["y"], name="range0")], [],
+                 [vi("y", F, None)], inits, opset=11)
+
+
+@register
+def resize_huge_scale():
+    # A scale whose output dim has no int64 value is refused (found by
+    # fuzzing, as above).
+    inits = [const("scales", np.array([1, 1, 1e30, 1], np.float32))]
+    return model([node("Resize", ["x", "", "scales"], ["y"], name="up")],
+                 [vi("x", F, [1, 3, 4, 4])], [vi("y", F, None)], inits,
+                 opset=13)
+
+
+@register
+def int_fold_overflow():
+    # INT64_MIN / -1 and INT64_MAX + 1 over literals fold with the wrap
+    # around of the kiln folders (found by fuzzing: the importer's own
+    # integer folding overflowed, undefined behaviour).
+    inits = [const("lo", np.array([np.iinfo(np.int64).min], np.int64)),
+             const("hi", np.array([np.iinfo(np.int64).max], np.int64)),
+             const("m1", np.array([-1], np.int64)),
+             const("one", np.array([1], np.int64))]
+    nodes = [node("Div", ["lo", "m1"], ["q"], name="div0"),
+             node("Add", ["hi", "one"], ["s"], name="add0")]
+    return model(nodes, [], [vi("q", I64, [1]), vi("s", I64, [1])], inits,
+                 opset=14)
+
+
+@register
+def onehot_huge_depth():
+    # A constant depth of 2^40 gets its positions from kiln.range at run time
+    # (found by fuzzing: they were built as a literal, exhausting memory).
+    inits = [const("depth", np.int64(1 << 40)),
+             const("values", np.array([0, 1], np.float32))]
+    return model([node("OneHot", ["i", "depth", "values"], ["y"], name="oh")],
+                 [vi("i", I64, [3])], [vi("y", F, None)], inits, opset=11)
+
+
+@register
 def double_initializer():
     return model([node("Add", ["x", "d"], ["y"], name="add0")],
                  [vi("x", TensorProto.DOUBLE, [2])],
