@@ -17,6 +17,8 @@
 #include "compiler/frontends/onnx/ImportContext.h"
 #include "compiler/frontends/onnx/OpRegistry.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -45,7 +47,10 @@ inferReshapeDim(ImportContext &ctx, Value input, ArrayRef<ShapeEntry> entries,
     if (static_cast<int64_t>(i) == inferIndex)
       continue;
     if (entry.isConstant()) {
-      divisor *= entry.value;
+      // Sizes come from the model: their product can overflow int64.
+      if (llvm::MulOverflow(divisor, entry.value, divisor))
+        return ctx.emitError() << "the reshape target's element count "
+                               << "overflows int64";
       continue;
     }
     if (entry.kind == ShapeEntry::Kind::DimOf && entry.source == input &&
@@ -63,8 +68,10 @@ inferReshapeDim(ImportContext &ctx, Value input, ArrayRef<ShapeEntry> entries,
         continue;
       if (type.isDynamicDim(d))
         staticRemaining = false;
-      else
-        remaining *= type.getDimSize(d);
+      else if (llvm::MulOverflow(remaining, type.getDimSize(d), remaining))
+        return ctx.emitError()
+               << "cannot reshape " << formatShape(type.getShape())
+               << ": its element count overflows int64";
     }
     if (staticRemaining) {
       if (divisor == 0 || remaining % divisor != 0)
@@ -669,9 +676,15 @@ static LogicalResult importTile(ImportContext &ctx, const onnx::NodeProto &) {
   if (static_cast<int64_t>(repeats.size()) != tensorType(x).getRank())
     return ctx.emitError() << "repeats has " << repeats.size()
                            << " entries for rank " << tensorType(x).getRank();
-  for (int64_t r : repeats)
+  for (auto [size, r] : llvm::zip(tensorType(x).getShape(), repeats)) {
     if (r < 0)
       return ctx.emitError() << "negative repeat " << r;
+    // kiln.tile's type inference multiplies unchecked.
+    int64_t tiled = 0;
+    if (!ShapedType::isDynamic(size) && llvm::MulOverflow(size, r, tiled))
+      return ctx.emitError()
+             << "repeat " << r << " of a dim of " << size << " overflows int64";
+  }
   KILN_TRY(Value, y, ctx.create<TileOp>(x, repeats));
   return ctx.setOutput(0, y);
 }

@@ -586,6 +586,15 @@ def onehot_huge_depth():
 
 
 @register
+def tile_overflow():
+    # Repeats whose product with a dim overflows int64 are refused before
+    # kiln.tile infers its type (found by fuzzing: signed overflow).
+    inits = [const("repeats", np.array([1 << 62, 1], np.int64))]
+    return model([node("Tile", ["x", "repeats"], ["y"], name="tile0")],
+                 [vi("x", F, [6, 2])], [vi("y", F, None)], inits, opset=13)
+
+
+@register
 def double_initializer():
     return model([node("Add", ["x", "d"], ["y"], name="add0")],
                  [vi("x", TensorProto.DOUBLE, [2])],
