@@ -1,0 +1,149 @@
+// RUN: kiln-codegen %s | FileCheck %s
+
+// Kernels are named after the function and the group's index; both groups of
+// a function share one translation unit that includes simt.h once.
+// CHECK-LABEL: // ----- kiln_bcast.cu
+// CHECK: #include "runtime/host/simt.h"
+
+// [7,1] + [1,13]: both inputs are strided, so the output coordinates are
+// recovered from the linear index (innermost first) and dotted with each
+// input's runtime strides.
+// CHECK-LABEL: // kiln.fusion #0: 2 inputs, 1 outputs, rank 2
+// CHECK: struct kiln_bcast_fusion0_params {
+// CHECK-NEXT:   long long numel;
+// CHECK-NEXT:   long long dims[2];
+// CHECK-NEXT:   long long strides[2][2];
+// CHECK-NEXT: };
+// CHECK: extern "C" __global__ void kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, kiln_bcast_fusion0_params p) {
+// CHECK-NEXT:   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < p.numel;
+// CHECK-NEXT:        i += (long long)gridDim.x * blockDim.x) {
+// CHECK-NEXT:     long long rem = i;
+// CHECK-NEXT:     long long c1 = rem % p.dims[1];
+// CHECK-NEXT:     rem /= p.dims[1];
+// CHECK-NEXT:     long long c0 = rem;
+// CHECK-NEXT:     long long off0 = c0 * p.strides[0][0] + c1 * p.strides[0][1];
+// CHECK-NEXT:     float a0 = in0[off0];
+// CHECK-NEXT:     long long off1 = c0 * p.strides[1][0] + c1 * p.strides[1][1];
+// CHECK-NEXT:     float a1 = in1[off1];
+// CHECK-NEXT:     float v0 = expf(a0);
+// CHECK-NEXT:     float v1 = v0 + a1;
+// CHECK-NEXT:     out0[i] = v1;
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+// CHECK-NEXT: KILN_HOST_KERNEL_ENTRY(kiln_bcast_fusion0)
+
+// A rank-0 input is read at 0 and an input of the output's static shape at
+// the output index: no index math, and no stride arrays in the parameters.
+// CHECK-LABEL: // kiln.fusion #1: 2 inputs, 1 outputs, rank 2
+// CHECK: struct kiln_bcast_fusion1_params {
+// CHECK-NEXT:   long long numel;
+// CHECK-NEXT: };
+// CHECK: void kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, kiln_bcast_fusion1_params p) {
+// CHECK-NOT: rem
+// CHECK:     float a0 = in0[0];
+// CHECK-NEXT:     float a1 = in1[i];
+// CHECK-NEXT:     float v0 = a0 * a1;
+// CHECK-NEXT:     float v1 = kiln_gelu(v0);
+// CHECK-NEXT:     float v2 = kiln_max(v1, a1);
+// CHECK-NEXT:     out0[i] = v2;
+// CHECK: KILN_HOST_KERNEL_ENTRY(kiln_bcast_fusion1)
+func.func @bcast(%x: tensor<7x1xf32>, %y: tensor<1x13xf32>, %s: tensor<f32>, %m: tensor<5x3xf32>) -> (tensor<7x13xf32>, tensor<5x3xf32>) {
+  %0 = kiln.fusion ins(%x, %y : tensor<7x1xf32>, tensor<1x13xf32>) -> tensor<7x13xf32> {
+  ^bb0(%a: tensor<7x1xf32>, %b: tensor<1x13xf32>):
+    %1 = kiln.exp %a : tensor<7x1xf32>
+    %2 = kiln.add %1, %b : (tensor<7x1xf32>, tensor<1x13xf32>) -> tensor<7x13xf32>
+    kiln.yield %2 : tensor<7x13xf32>
+  }
+  %3 = kiln.fusion ins(%s, %m : tensor<f32>, tensor<5x3xf32>) -> tensor<5x3xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<5x3xf32>):
+    %1 = kiln.mul %a, %b : (tensor<f32>, tensor<5x3xf32>) -> tensor<5x3xf32>
+    %2 = kiln.gelu %1 : tensor<5x3xf32>
+    %4 = kiln.max %2, %b : tensor<5x3xf32>
+    kiln.yield %4 : tensor<5x3xf32>
+  }
+  return %0, %3 : tensor<7x13xf32>, tensor<5x3xf32>
+}
+
+// f16 storage, f32 math: loads widen, every f16 intermediate is rounded to
+// f16 (as the evaluator rounds each op's result), stores narrow.
+// CHECK-LABEL: // ----- kiln_half.cu
+// CHECK: void kiln_half_fusion0(const __half *__restrict__ in0, const __half *__restrict__ in1, __half *__restrict__ out0, float *__restrict__ out1, kiln_half_fusion0_params p) {
+// CHECK:     float a0 = __half2float(in0[off0]);
+// CHECK:     float a1 = __half2float(in1[off1]);
+// CHECK-NEXT:     float v0 = kiln_round_f16(a0 + a1);
+// CHECK-NEXT:     float v1 = kiln_round_f16(kiln_gelu(v0));
+// CHECK-NEXT:     float v2 = v1;
+// CHECK-NEXT:     out0[i] = __float2half(v1);
+// CHECK-NEXT:     out1[i] = v2;
+func.func @half(%x: tensor<?x8xf16>, %b: tensor<8xf16>) -> (tensor<?x8xf16>, tensor<?x8xf32>) {
+  %0:2 = kiln.fusion ins(%x, %b : tensor<?x8xf16>, tensor<8xf16>) -> tensor<?x8xf16>, tensor<?x8xf32> {
+  ^bb0(%a: tensor<?x8xf16>, %c: tensor<8xf16>):
+    %1 = kiln.add %a, %c : (tensor<?x8xf16>, tensor<8xf16>) -> tensor<?x8xf16>
+    %2 = kiln.gelu %1 : tensor<?x8xf16>
+    %3 = kiln.cast %2 : tensor<?x8xf16> to tensor<?x8xf32>
+    kiln.yield %2, %3 : tensor<?x8xf16>, tensor<?x8xf32>
+  }
+  return %0#0, %0#1 : tensor<?x8xf16>, tensor<?x8xf32>
+}
+
+// One line per op; the scalar semantics are the evaluator's.
+// CHECK-LABEL: // ----- kiln_ops.cu
+// CHECK:      float v0 = kiln_sigmoid(a0);
+// CHECK-NEXT: float v1 = a0 * kiln_sigmoid(a0);
+// CHECK-NEXT: float v2 = a0 < 0.0f ? 0.00999999978f * a0 : a0;
+// CHECK-NEXT: float v3 = ((a0 < -1.0f ? -1.0f : a0) > 6.0f ? 6.0f : (a0 < -1.0f ? -1.0f : a0));
+// CHECK-NEXT: float v4 = rintf(a0);
+// CHECK-NEXT: float v5 = kiln_floor_mod(a0, a1);
+// CHECK-NEXT: float v6 = fmodf(a0, a1);
+// CHECK-NEXT: bool v7 = a0 <= a1;
+// CHECK-NEXT: float v8 = v7 ? v5 : v6;
+// CHECK-NEXT: float v9 = 1.0f / sqrtf(v8);
+// CHECK-NEXT: int v10 = kiln_f2i32(v9);
+// CHECK-NEXT: int v11 = (int)((unsigned)v10 + (unsigned)v10);
+// CHECK-NEXT: int v12 = v11 == 0 ? (int)0 : v11 == -1 ? (int)((unsigned)0 - (unsigned)v10) : (int)(v10 / v11);
+// CHECK-NEXT: signed char v13 = (signed char)v12;
+// CHECK-NEXT: bool v14 = v13 != 0;
+// CHECK-NEXT: out0[i] = v14;
+func.func @ops(%x: tensor<16xf32>, %y: tensor<16xf32>) -> tensor<16xi1> {
+  %0 = kiln.fusion ins(%x, %y : tensor<16xf32>, tensor<16xf32>) -> tensor<16xi1> {
+  ^bb0(%a: tensor<16xf32>, %b: tensor<16xf32>):
+    %1 = kiln.sigmoid %a : tensor<16xf32>
+    %2 = kiln.silu %a : tensor<16xf32>
+    %3 = kiln.leaky_relu %a alpha = 0.01 : tensor<16xf32>
+    %4 = kiln.clamp %a min = -1.0 max = 6.0 : tensor<16xf32>
+    %5 = kiln.round %a : tensor<16xf32>
+    %6 = kiln.mod %a, %b : tensor<16xf32>
+    %7 = kiln.fmod %a, %b : tensor<16xf32>
+    %8 = kiln.compare le, %a, %b : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xi1>
+    %9 = kiln.where %8, %6, %7 : (tensor<16xi1>, tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+    %10 = kiln.rsqrt %9 : tensor<16xf32>
+    %11 = kiln.cast %10 : tensor<16xf32> to tensor<16xi32>
+    %12 = kiln.add %11, %11 : tensor<16xi32>
+    %13 = kiln.div %11, %12 : tensor<16xi32>
+    %14 = kiln.cast %13 : tensor<16xi32> to tensor<16xi8>
+    %15 = kiln.cast %14 : tensor<16xi8> to tensor<16xi1>
+    kiln.yield %15 : tensor<16xi1>
+  }
+  return %0 : tensor<16xi1>
+}
+
+// Splat constants inside a group become literals of their element type.
+// CHECK-LABEL: // ----- kiln_consts.cu
+// CHECK:      float a0 = in0[i];
+// CHECK-NEXT: float v0 = 0.5f;
+// CHECK-NEXT: long long v1 = (long long)-3LL;
+// CHECK-NEXT: float v2 = a0 * v0;
+// CHECK-NEXT: long long v3 = kiln_f2i64(v2);
+// CHECK-NEXT: long long v4 = (long long)((unsigned long long)v3 + (unsigned long long)v1);
+func.func @consts(%x: tensor<4xf32>) -> tensor<4xi64> {
+  %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xi64> {
+  ^bb0(%a: tensor<4xf32>):
+    %half = kiln.constant dense<0.5> : tensor<f32>
+    %m3 = kiln.constant dense<-3> : tensor<4xi64>
+    %1 = kiln.mul %a, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+    %2 = kiln.cast %1 : tensor<4xf32> to tensor<4xi64>
+    %3 = kiln.add %2, %m3 : tensor<4xi64>
+    kiln.yield %3 : tensor<4xi64>
+  }
+  return %0 : tensor<4xi64>
+}

@@ -1,0 +1,142 @@
+//===- kiln-codegen.cpp - Fusion groups to CUDA C++
+//------------------------===//
+//
+// Reads a module whose functions hold `kiln.fusion` groups of elementwise ops
+// and prints the CUDA C++ Kiln generates for them, one translation unit per
+// function. With --check-nvrtc it also compiles each unit with NVRTC for the
+// listed architectures and prints ptxas' figures per kernel, as `//` comments
+// after the source so the output stays valid CUDA C++.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/ElementwiseEmitter.h"
+#include "dialects/kiln/KilnDialect.h"
+#include "dialects/kiln/KilnOps.h"
+
+#ifdef KILN_HAVE_NVRTC
+#include "compiler/codegen/NvrtcCompiler.h"
+#endif
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cg = ::kiln::codegen;
+
+static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
+                                            llvm::cl::desc("<input.mlir>"),
+                                            llvm::cl::init("-"));
+enum class EmitKind { Cuda };
+static llvm::cl::opt<EmitKind> emitKind(
+    "emit", llvm::cl::desc("What to print"),
+    llvm::cl::values(clEnumValN(EmitKind::Cuda, "cuda",
+                                "the CUDA C++ of every function (default)")),
+    llvm::cl::init(EmitKind::Cuda));
+static llvm::cl::opt<std::string> checkNvrtc(
+    "check-nvrtc",
+    llvm::cl::desc("Compile with NVRTC for these comma-separated "
+                   "architectures (e.g. sm_80,sm_90) and print ptxas figures"),
+    llvm::cl::value_desc("archs"), llvm::cl::init(""));
+
+static int fail(llvm::Error error) {
+  llvm::WithColor::error(llvm::errs(), "kiln-codegen")
+      << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
+
+#ifdef KILN_HAVE_NVRTC
+static llvm::Error checkWithNvrtc(const cg::ElementwiseModule &module,
+                                  llvm::ArrayRef<cg::GpuArch> archs,
+                                  llvm::raw_ostream &os) {
+  llvm::Expected<cg::CompiledModule> compiled =
+      cg::compileCuda(module.source, module.fileName, archs);
+  if (!compiled)
+    return compiled.takeError();
+  os << "// NVRTC " << compiled->nvrtcVersion << ": " << module.fileName
+     << "\n";
+  for (const cg::ArchCompilation &arch : compiled->archs)
+    for (const cg::KernelResources &kernel : arch.report.kernels)
+      os << "// ptxas " << arch.arch.name() << " " << kernel.symbol << ": "
+         << kernel.registers << " registers, " << kernel.spillStoreBytes
+         << " bytes spill stores, " << kernel.spillLoadBytes
+         << " bytes spill loads, " << kernel.stackFrameBytes
+         << " bytes stack\n";
+  return llvm::Error::success();
+}
+#endif
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, "kiln-codegen: kiln.fusion groups to CUDA C++\n");
+
+#ifdef KILN_HAVE_NVRTC
+  std::vector<cg::GpuArch> archs;
+  if (!checkNvrtc.empty()) {
+    llvm::SmallVector<llvm::StringRef> names;
+    llvm::StringRef(checkNvrtc).split(names, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef name : names) {
+      llvm::Expected<cg::GpuArch> arch = cg::parseSupportedArch(name.trim());
+      if (!arch)
+        return fail(arch.takeError());
+      archs.push_back(*arch);
+    }
+  }
+#else
+  if (!checkNvrtc.empty())
+    return fail(llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "--check-nvrtc: this kiln-codegen was built without NVRTC"));
+#endif
+
+  DialectRegistry registry;
+  registry.insert<mlir::kiln::KilnDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputPath, &errorMessage);
+  if (!file)
+    return fail(
+        llvm::createStringError(llvm::inconvertibleErrorCode(), errorMessage));
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1; // the parser has reported why
+
+  bool any = false;
+  for (func::FuncOp function : module->getOps<func::FuncOp>()) {
+    bool hasGroups = false;
+    function.walk([&](mlir::kiln::FusionOp) { hasGroups = true; });
+    if (!hasGroups)
+      continue;
+    any = true;
+    llvm::Expected<cg::ElementwiseModule> emitted =
+        cg::emitElementwiseModule(function);
+    if (!emitted)
+      return fail(emitted.takeError());
+    llvm::outs() << "// ----- " << emitted->fileName << "\n" << emitted->source;
+#ifdef KILN_HAVE_NVRTC
+    if (!archs.empty())
+      if (llvm::Error error = checkWithNvrtc(*emitted, archs, llvm::outs()))
+        return fail(std::move(error));
+#endif
+  }
+  if (!any)
+    return fail(llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                        "no function holds a kiln.fusion"));
+  return 0;
+}
