@@ -279,8 +279,8 @@ FailureOr<OwningOpRef<ModuleOp>> mlir::kiln::onnx_import::importOnnxModel(
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return mlir::emitError(UnknownLoc::get(&context))
-           << "cannot read '" << path << "': " << buffer.getError().message();
+    return mlir::emitError(FileLineColLoc::get(&context, path, 0, 0))
+           << "cannot read the model: " << buffer.getError().message();
   llvm::SmallString<256> dir(path);
   llvm::sys::path::remove_filename(dir);
   if (dir.empty())
