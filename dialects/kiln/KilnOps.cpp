@@ -703,10 +703,15 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     for (int64_t d = 0; d < first.getRank(); ++d) {
       int64_t size = type.getDimSize(d);
       if (d == axis) {
-        shape[d] =
-            ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size)
-                ? ShapedType::kDynamic
-                : shape[d] + size;
+        if (ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size)) {
+          shape[d] = ShapedType::kDynamic;
+          continue;
+        }
+        std::optional<int64_t> sum = narrowDim(WideDim(shape[d]) + size);
+        if (!sum)
+          return inferError(loc, name, "the concatenated dim ", d,
+                            " overflows int64");
+        shape[d] = *sum;
         continue;
       }
       if (!areCompatibleDims(shape[d], size))
@@ -1122,12 +1127,15 @@ ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
       shape.push_back(ShapedType::kDynamic);
       continue;
     }
-    int64_t out = (size - 1) * strides[i] - pads[i] - pads[i + 2] +
-                  dilations[i] * (kernel - 1) + outputPadding[i] + 1;
-    if (out < 1)
+    std::optional<int64_t> out =
+        narrowDim(WideDim(size - 1) * strides[i] - pads[i] - pads[i + 2] +
+                  WideDim(dilations[i]) * (kernel - 1) + outputPadding[i] + 1);
+    if (!out)
+      return inferError(loc, name, "output dim ", 2 + i, " overflows int64");
+    if (*out < 1)
       return inferError(loc, name, "pads leave no output from input ",
                         shapeOf(input));
-    shape.push_back(out);
+    shape.push_back(*out);
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
@@ -1230,11 +1238,14 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
       shape.push_back(ShapedType::kDynamic);
       continue;
     }
-    int64_t out = size + pads[d] + pads[d + rank];
-    if (out < 0)
+    std::optional<int64_t> out =
+        narrowDim(WideDim(size) + pads[d] + pads[d + rank]);
+    if (!out)
+      return inferError(loc, name, "padded dim ", d, " overflows int64");
+    if (*out < 0)
       return inferError(loc, name, "pads crop dim ", d, " of ", shapeOf(input),
                         " below zero");
-    shape.push_back(out);
+    shape.push_back(*out);
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
@@ -1256,8 +1267,14 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
   for (auto [size, times] : llvm::zip(input.getShape(), multiples)) {
     if (times < 0)
       return inferError(loc, name, "multiples must be non-negative");
-    shape.push_back(ShapedType::isDynamic(size) ? ShapedType::kDynamic
-                                                : size * times);
+    if (ShapedType::isDynamic(size)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    std::optional<int64_t> tiled = narrowDim(WideDim(size) * times);
+    if (!tiled)
+      return inferError(loc, name, "tiled dim overflows int64");
+    shape.push_back(*tiled);
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();

@@ -118,15 +118,16 @@ FailureOr<int64_t> kiln::windowOutputSize(int64_t size, int64_t kernel,
                                           bool ceilMode) {
   if (ShapedType::isDynamic(size))
     return ShapedType::kDynamic;
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t padded = size + padBegin + padEnd;
-  if (padded < span)
+  std::optional<int64_t> span = narrowDim(WideDim(dilation) * (kernel - 1) + 1);
+  std::optional<int64_t> padded = narrowDim(WideDim(size) + padBegin + padEnd);
+  if (!span || !padded || *padded < *span)
     return failure();
-  int64_t steps = padded - span;
-  int64_t out = (ceilMode ? (steps + stride - 1) / stride : steps / stride) + 1;
+  int64_t steps = *padded - *span;
+  int64_t out =
+      (ceilMode ? (WideDim(steps) + stride - 1) / stride : steps / stride) + 1;
   // In ceil mode the last window must start inside the input or its leading
   // padding (PyTorch's and ONNX's rule), otherwise it is dropped.
-  if (ceilMode && (out - 1) * stride >= size + padBegin)
+  if (ceilMode && WideDim(out - 1) * stride >= WideDim(size) + padBegin)
     --out;
   return out;
 }

@@ -14,6 +14,9 @@
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <limits>
+#include <optional>
+
 namespace mlir::kiln {
 
 /// numpy broadcasting of two shapes. Fails when two known dims differ and
@@ -21,6 +24,16 @@ namespace mlir::kiln {
 /// dynamic; against a known size > 1 it takes that size.
 LogicalResult broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
                               SmallVectorImpl<int64_t> &result);
+
+/// Dim arithmetic on sizes that come from user data (types, attributes) is
+/// done in 128 bits and must land back in int64 range; nullopt otherwise.
+using WideDim = __int128;
+inline std::optional<int64_t> narrowDim(WideDim value) {
+  if (value < std::numeric_limits<int64_t>::min() ||
+      value >= std::numeric_limits<int64_t>::max())
+    return std::nullopt;
+  return static_cast<int64_t>(value);
+}
 
 /// Whether two dims may be equal at run time.
 inline bool areCompatibleDims(int64_t a, int64_t b) {

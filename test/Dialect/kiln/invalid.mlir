@@ -1037,6 +1037,33 @@ func.func @rope_rotary_dim(%x: tensor<1x2x8x16xf32>, %c: tensor<1x8x9xf32>) {
 
 // -----
 
+func.func @concat_overflow(%a: tensor<4611686018427387904xi8>) {
+  // expected-error @+2 {{'kiln.concat' op the concatenated dim 0 overflows int64}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %a, %a axis = 0 : tensor<4611686018427387904xi8>, tensor<4611686018427387904xi8>, tensor<4611686018427387904xi8> -> tensor<?xi8>
+  return
+}
+
+// -----
+
+func.func @pad_overflow(%a: tensor<4xi8>) {
+  // expected-error @+2 {{'kiln.pad' op padded dim 0 overflows int64}}
+  // expected-error @+1 {{'kiln.pad' op failed to infer returned types}}
+  %0 = kiln.pad %a pads = [9223372036854775807, 1] mode = constant value = 0.0 : tensor<4xi8> -> tensor<?xi8>
+  return
+}
+
+// -----
+
+func.func @tile_overflow(%a: tensor<4xi8>) {
+  // expected-error @+2 {{'kiln.tile' op tiled dim overflows int64}}
+  // expected-error @+1 {{'kiln.tile' op failed to infer returned types}}
+  %0 = kiln.tile %a multiples = [4611686018427387904] : tensor<4xi8> -> tensor<?xi8>
+  return
+}
+
+// -----
+
 func.func @fusion_argument_count(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'kiln.fusion' op body has 2 arguments for 1 inputs}}
   %0 = kiln.fusion ins(%x : tensor<4xf32>) -> tensor<4xf32> {
