@@ -595,6 +595,21 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
 // Conv2dOp
 //===----------------------------------------------------------------------===//
 
+/// Strides and dilations of a convolution are positive, its pads
+/// non-negative (their counts are checked by each op, which differ).
+static LogicalResult checkWindowValues(std::optional<Location> loc,
+                                       StringRef opName,
+                                       ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> pads,
+                                       ArrayRef<int64_t> dilations) {
+  if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
+    return inferError(loc, opName, "strides and dilations must be positive");
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return inferError(loc, opName, "pads must be non-negative");
+  return success();
+}
+
 LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -615,11 +630,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
     return inferError(
         loc, name, "expects 2 strides, 2 dilations and 4 pads, got ",
         strides.size(), ", ", dilations.size(), " and ", pads.size());
-  if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
-      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
-    return inferError(loc, name, "strides and dilations must be positive");
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
-    return inferError(loc, name, "pads must be non-negative");
+  if (failed(checkWindowValues(loc, name, strides, pads, dilations)))
+    return failure();
   int64_t groups = adaptor.getGroups();
   if (groups < 1)
     return inferError(loc, name, "groups must be positive, got ", groups);
@@ -1093,11 +1105,8 @@ ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
     return inferError(loc, name,
                       "expects 2 strides, 2 dilations, 4 pads and 2 output "
                       "paddings");
-  if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
-      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
-    return inferError(loc, name, "strides and dilations must be positive");
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
-    return inferError(loc, name, "pads must be non-negative");
+  if (failed(checkWindowValues(loc, name, strides, pads, dilations)))
+    return failure();
   for (int i = 0; i < 2; ++i)
     if (outputPadding[i] < 0 ||
         outputPadding[i] >= std::max(strides[i], dilations[i]))

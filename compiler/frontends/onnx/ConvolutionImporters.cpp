@@ -97,21 +97,46 @@ static FailureOr<Value> liftTo2d(ImportContext &ctx, Value x) {
   return ctx.unsqueeze(x, {2});
 }
 
-static LogicalResult importConv(ImportContext &ctx, const onnx::NodeProto &) {
+/// What Conv and ConvTranspose read alike: input, filter, optional bias, the
+/// number of spatial dims (1 or 2), the group count and the window.
+struct ConvOperands {
+  Value x, filter, bias;
+  RankedTensorType xType, fType;
+  int64_t spatial, groups;
+  Window w;
+};
+
+static FailureOr<ConvOperands> readConvOperands(ImportContext &ctx,
+                                                StringRef kind) {
+  ConvOperands c;
   KILN_TRY(Value, x, ctx.input(0));
   KILN_TRY(Value, filter, ctx.input(1));
-  Value bias = ctx.optionalInput(2);
-  RankedTensorType xType = tensorType(x), fType = tensorType(filter);
-  int64_t spatial = xType.getRank() - 2;
-  if (spatial != 1 && spatial != 2)
-    return ctx.emitError() << spatial
-                           << "-D convolution is not supported (1-D and 2-D "
-                              "are)";
-  if (fType.getRank() != xType.getRank())
-    return ctx.emitError() << "filter rank " << fType.getRank()
-                           << " differs from input rank " << xType.getRank();
+  c.x = x;
+  c.filter = filter;
+  c.bias = ctx.optionalInput(2);
+  c.xType = tensorType(x);
+  c.fType = tensorType(filter);
+  c.spatial = c.xType.getRank() - 2;
+  if (c.spatial != 1 && c.spatial != 2)
+    return ctx.emitError() << c.spatial << "-D " << kind
+                           << " is not supported (1-D and 2-D are)";
+  if (c.fType.getRank() != c.xType.getRank())
+    return ctx.emitError() << "filter rank " << c.fType.getRank()
+                           << " differs from input rank " << c.xType.getRank();
   KILN_TRY(int64_t, groups, ctx.getInt("group", 1));
-  KILN_TRY(Window, w, readWindow(ctx, spatial, fType.getShape().drop_front(2)));
+  c.groups = groups;
+  KILN_TRY(Window, w,
+           readWindow(ctx, c.spatial, c.fType.getShape().drop_front(2)));
+  c.w = w;
+  return c;
+}
+
+static LogicalResult importConv(ImportContext &ctx, const onnx::NodeProto &) {
+  KILN_TRY(ConvOperands, c, readConvOperands(ctx, "convolution"));
+  Value x = c.x, filter = c.filter, bias = c.bias;
+  RankedTensorType xType = c.xType, fType = c.fType;
+  int64_t spatial = c.spatial, groups = c.groups;
+  Window w = c.w;
   if (failed(resolveAutoPad(ctx, w, xType.getShape().drop_front(2))))
     return failure();
   for (int64_t i = 0; i < spatial; ++i)
@@ -136,20 +161,11 @@ static LogicalResult importConv(ImportContext &ctx, const onnx::NodeProto &) {
 
 static LogicalResult importConvTranspose(ImportContext &ctx,
                                          const onnx::NodeProto &) {
-  KILN_TRY(Value, x, ctx.input(0));
-  KILN_TRY(Value, filter, ctx.input(1));
-  Value bias = ctx.optionalInput(2);
-  RankedTensorType xType = tensorType(x), fType = tensorType(filter);
-  int64_t spatial = xType.getRank() - 2;
-  if (spatial != 1 && spatial != 2)
-    return ctx.emitError() << spatial
-                           << "-D transposed convolution is not supported "
-                              "(1-D and 2-D are)";
-  if (fType.getRank() != xType.getRank())
-    return ctx.emitError() << "filter rank " << fType.getRank()
-                           << " differs from input rank " << xType.getRank();
-  KILN_TRY(int64_t, groups, ctx.getInt("group", 1));
-  KILN_TRY(Window, w, readWindow(ctx, spatial, fType.getShape().drop_front(2)));
+  KILN_TRY(ConvOperands, c, readConvOperands(ctx, "transposed convolution"));
+  Value x = c.x, filter = c.filter, bias = c.bias;
+  RankedTensorType xType = c.xType;
+  int64_t spatial = c.spatial, groups = c.groups;
+  Window w = c.w;
   KILN_TRY(SmallVector<int64_t>, outputPadding,
            ctx.getInts("output_padding", SmallVector<int64_t>(spatial, 0)));
   KILN_TRY(SmallVector<int64_t>, outputShape, ctx.getInts("output_shape"));
