@@ -1,6 +1,7 @@
 //===- HostCompiler.cpp - Generated CUDA C++ to a host code object --------===//
 
 #include "compiler/codegen/HostCompiler.h"
+#include "compiler/codegen/KernelLibrary.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -12,8 +13,6 @@
 #include <optional>
 
 namespace kiln::codegen {
-
-std::string HostCompileOptions::defaultIncludeRoot() { return KILN_SOURCE_DIR; }
 
 HostModule::HostModule(HostModule &&other) noexcept {
   *this = std::move(other);
@@ -72,6 +71,15 @@ compileHostModule(llvm::StringRef source, llvm::StringRef fileName,
   llvm::SmallString<128> logPath(directory);
   llvm::sys::path::append(logPath, "compiler.log");
 
+  std::string includeRoot = options.includeRoot;
+  if (includeRoot.empty()) {
+    llvm::SmallString<128> include(directory);
+    llvm::sys::path::append(include, "include");
+    if (llvm::Error error = writeKernelLibrary(include))
+      return std::move(error);
+    includeRoot = include.str().str();
+  }
+
   llvm::ErrorOr<std::string> compiler =
       llvm::sys::path::is_absolute(options.compiler)
           ? llvm::ErrorOr<std::string>(options.compiler)
@@ -81,13 +89,9 @@ compileHostModule(llvm::StringRef source, llvm::StringRef fileName,
                      "' not found on PATH");
   // No -Wall: generated code is checked by tests, and `#pragma unroll`
   // would warn (docs/host-simulator.md).
-  module.command = {*compiler,
-                    "-std=c++17",
-                    "-O2",
-                    "-fPIC",
-                    "-shared",
-                    "-I" + options.includeRoot,
-                    "-Wl,--no-undefined"};
+  module.command = {
+      *compiler,          "-std=c++17",        "-O2", "-fPIC", "-shared",
+      "-I" + includeRoot, "-Wl,--no-undefined"};
   module.command.insert(module.command.end(), options.extraFlags.begin(),
                         options.extraFlags.end());
   module.command.insert(module.command.end(), {"-x", "c++", module.sourcePath,

@@ -23,13 +23,12 @@ namespace kiln::codegen {
 struct HostCompileOptions {
   /// The compiler; found on PATH when relative. Defaults to `c++`.
   std::string compiler = "c++";
-  /// Directory holding `runtime/host/simt.h`; defaults to the source tree
-  /// this library was built from.
-  std::string includeRoot = defaultIncludeRoot();
+  /// Directory holding `runtime/host/simt.h` and the kernel library. Empty
+  /// (the default): the library embedded in Kiln (KernelLibrary.h), written
+  /// into the module's directory, so no source tree is needed.
+  std::string includeRoot;
   /// Passed after Kiln's own flags.
   std::vector<std::string> extraFlags;
-
-  static std::string defaultIncludeRoot();
 };
 
 /// A built host code object. The directory (source, object, compiler log) is

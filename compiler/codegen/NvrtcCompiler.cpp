@@ -17,6 +17,8 @@ std::vector<std::string> CompileOptions::defaultIncludeDirs() {
   return {KILN_SOURCE_DIR, KILN_CUDA_INCLUDE_DIR};
 }
 
+std::string CompileOptions::cudaIncludeDir() { return KILN_CUDA_INCLUDE_DIR; }
+
 const ArchCompilation *CompiledModule::find(const GpuArch &arch) const {
   for (const ArchCompilation &compilation : archs)
     if (compilation.arch == arch)

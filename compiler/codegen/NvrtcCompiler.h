@@ -50,6 +50,9 @@ struct CompileOptions {
   std::vector<std::string> extraOptions;
 
   static std::vector<std::string> defaultIncludeDirs();
+  /// The toolkit's include directory (cuda_fp16.h, ...), alone: with the
+  /// embedded kernel library as `headers` it is all NVRTC needs.
+  static std::string cudaIncludeDir();
 };
 
 /// One architecture's code object.

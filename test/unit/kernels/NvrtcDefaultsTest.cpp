@@ -5,9 +5,13 @@
 // It is compiled by NVRTC for sm_80, sm_86, sm_89 and sm_90, and the ptxas
 // figures recorded for every kernel must show zero spill stores and loads.
 // The figures are printed, so a run documents registers and shared memory.
+// The includes resolve against the kernel library embedded in the compiler
+// (KernelLibrary.h) and the toolkit's headers only, never the source tree,
+// which is how the compiler builds an engine's kernels.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/KernelLibrary.h"
 #include "compiler/codegen/NvrtcCompiler.h"
 
 #include "llvm/ADT/StringRef.h"
