@@ -23,6 +23,15 @@ using namespace mlir::kiln;
 
 namespace kiln::codegen {
 
+std::string sanitizeIdentifier(llvm::StringRef name) {
+  std::string result;
+  for (char c : name)
+    result += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (result.empty() || std::isdigit(static_cast<unsigned char>(result[0])))
+    result.insert(0, "_");
+  return result;
+}
+
 llvm::Error codegenError(Operation *op, const llvm::Twine &message) {
   // file:line:col as compilers print it, when the op has one.
   std::string location;

@@ -27,6 +27,10 @@
 
 namespace kiln::codegen {
 
+/// The C identifier derived from `name` (non-identifier characters become
+/// `_`), used in kernel names.
+std::string sanitizeIdentifier(llvm::StringRef name);
+
 /// An error naming the op and its location (file:line:col when it has one).
 llvm::Error codegenError(mlir::Operation *op, const llvm::Twine &message);
 

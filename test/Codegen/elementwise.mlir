@@ -1,52 +1,67 @@
 // RUN: kiln-codegen %s | FileCheck %s
+// RUN: kiln-codegen %s --emit=kernels | FileCheck %s --check-prefix=LAUNCH
 
-// Kernels are named after the function and the group's index; both groups of
-// a function share one translation unit that includes simt.h once.
+// Kernels are named after the function and the group's index; the groups of
+// a function share one translation unit that includes simt.h and the kernel
+// library's common header once.
 // CHECK-LABEL: // ----- kiln_bcast.cu
 // CHECK: #include "runtime/host/simt.h"
+// CHECK: #include "compiler/codegen/kernels/common.cuh"
 
-// [7,1] + [1,13]: both inputs are strided, so the output coordinates are
-// recovered from the linear index (innermost first) and dotted with each
-// input's runtime strides.
-// CHECK-LABEL: // kiln.fusion #0: 2 inputs, 1 outputs, rank 2
-// CHECK: struct kiln_bcast_fusion0_params {
-// CHECK-NEXT:   long long numel;
-// CHECK-NEXT:   long long dims[2];
-// CHECK-NEXT:   long long strides[2][2];
+// Every kernel takes its inputs, its results, a workspace and the dims table
+// (the run-time dims of the inputs, then of the results). [7,1] + [1,13]:
+// both inputs broadcast, so the output coordinates are recovered from the
+// linear index (innermost first) and each input's offset skips its dims of 1.
+// CHECK-LABEL: // kiln.fusion #0: kiln.exp + kiln.add
+// CHECK: struct kiln_bcast_fusion0_dims {
+// CHECK-NEXT:   long long v[6];
 // CHECK-NEXT: };
-// CHECK: extern "C" __global__ void kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, kiln_bcast_fusion0_params p) {
-// CHECK-NEXT:   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < p.numel;
-// CHECK-NEXT:        i += (long long)gridDim.x * blockDim.x) {
-// CHECK-NEXT:     long long rem = i;
-// CHECK-NEXT:     long long c1 = rem % p.dims[1];
-// CHECK-NEXT:     rem /= p.dims[1];
-// CHECK-NEXT:     long long c0 = rem;
-// CHECK-NEXT:     long long off0 = c0 * p.strides[0][0] + c1 * p.strides[0][1];
-// CHECK-NEXT:     float a0 = in0[off0];
-// CHECK-NEXT:     long long off1 = c0 * p.strides[1][0] + c1 * p.strides[1][1];
-// CHECK-NEXT:     float a1 = in1[off1];
-// CHECK-NEXT:     float v0 = expf(a0);
-// CHECK-NEXT:     float v1 = v0 + a1;
+// CHECK: extern "C" __global__ void __launch_bounds__(256) kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion0_dims d) {
+// CHECK-NEXT:   const kiln::kernels::Index numel = d.v[4] * d.v[5];
+// CHECK:        i < numel; i += (kiln::kernels::Index)gridDim.x * blockDim.x) {
+// CHECK-NEXT:     kiln::kernels::Index rem = i;
+// CHECK-NEXT:     const kiln::kernels::Index c1 = rem % d.v[5];
+// CHECK-NEXT:     rem /= d.v[5];
+// CHECK-NEXT:     const kiln::kernels::Index c0 = rem;
+// CHECK-NEXT:     kiln::kernels::Index o0 = 0, s0 = 1;
+// CHECK-NEXT:     if (d.v[1] != 1)
+// CHECK-NEXT:       o0 += c1 * s0;
+// CHECK-NEXT:     s0 *= d.v[1];
+// CHECK-NEXT:     if (d.v[0] != 1)
+// CHECK-NEXT:       o0 += c0 * s0;
+// CHECK-NEXT:     const float x0 = in0[o0];
+// CHECK:          const float x1 = in1[o1];
+// CHECK-NEXT:     float v0 = expf(x0);
+// CHECK-NEXT:     float v1 = v0 + x1;
 // CHECK-NEXT:     out0[i] = v1;
 // CHECK-NEXT:   }
 // CHECK-NEXT: }
 // CHECK-NEXT: KILN_HOST_KERNEL_ENTRY(kiln_bcast_fusion0)
 
 // A rank-0 input is read at 0 and an input of the output's static shape at
-// the output index: no index math, and no stride arrays in the parameters.
-// CHECK-LABEL: // kiln.fusion #1: 2 inputs, 1 outputs, rank 2
-// CHECK: struct kiln_bcast_fusion1_params {
-// CHECK-NEXT:   long long numel;
-// CHECK-NEXT: };
-// CHECK: void kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, kiln_bcast_fusion1_params p) {
+// the output index: no index math.
+// CHECK-LABEL: // kiln.fusion #1: kiln.mul + kiln.gelu + kiln.max
+// CHECK: void __launch_bounds__(256) kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion1_dims d) {
 // CHECK-NOT: rem
-// CHECK:     float a0 = in0[0];
-// CHECK-NEXT:     float a1 = in1[i];
-// CHECK-NEXT:     float v0 = a0 * a1;
+// CHECK:     const float x0 = in0[0];
+// CHECK-NEXT:     const float x1 = in1[i];
+// CHECK-NEXT:     float v0 = x0 * x1;
 // CHECK-NEXT:     float v1 = kiln_gelu(v0);
-// CHECK-NEXT:     float v2 = kiln_max(v1, a1);
+// CHECK-NEXT:     float v2 = kiln_max(v1, x1);
 // CHECK-NEXT:     out0[i] = v2;
 // CHECK: KILN_HOST_KERNEL_ENTRY(kiln_bcast_fusion1)
+
+// The launch, as formulas over the dims table: 256 threads per block and
+// enough blocks for one element each, capped (the loop strides).
+// LAUNCH-LABEL: // ----- kiln_bcast.cu
+// LAUNCH-NEXT: kiln_bcast_fusion0: template elementwise <block 256, grid-stride>
+// LAUNCH-NEXT:   fuses: kiln.exp, kiln.add
+// LAUNCH-NEXT:   dims: in0=[d0,d1] in1=[d2,d3] out0=[d4,d5]
+// LAUNCH-NEXT:   grid: (max(min(ceildiv(d4 * d5, 256), 65535), 1), 1, 1) block: (256, 1, 1)
+// LAUNCH-NEXT:   dynamic shared bytes: 0; workspace bytes: 0; barrier-free
+// LAUNCH-NEXT: kiln_bcast_fusion1: template elementwise <block 256, grid-stride>
+// LAUNCH-NEXT:   fuses: kiln.mul, kiln.gelu, kiln.max
+// LAUNCH-NEXT:   dims: in0=[] in1=[d0,d1] out0=[d2,d3]
 func.func @bcast(%x: tensor<7x1xf32>, %y: tensor<1x13xf32>, %s: tensor<f32>, %m: tensor<5x3xf32>) -> (tensor<7x13xf32>, tensor<5x3xf32>) {
   %0 = kiln.fusion ins(%x, %y : tensor<7x1xf32>, tensor<1x13xf32>) -> tensor<7x13xf32> {
   ^bb0(%a: tensor<7x1xf32>, %b: tensor<1x13xf32>):
@@ -67,10 +82,10 @@ func.func @bcast(%x: tensor<7x1xf32>, %y: tensor<1x13xf32>, %s: tensor<f32>, %m:
 // f16 storage, f32 math: loads widen, every f16 intermediate is rounded to
 // f16 (as the evaluator rounds each op's result), stores narrow.
 // CHECK-LABEL: // ----- kiln_half.cu
-// CHECK: void kiln_half_fusion0(const __half *__restrict__ in0, const __half *__restrict__ in1, __half *__restrict__ out0, float *__restrict__ out1, kiln_half_fusion0_params p) {
-// CHECK:     float a0 = __half2float(in0[off0]);
-// CHECK:     float a1 = __half2float(in1[off1]);
-// CHECK-NEXT:     float v0 = kiln_round_f16(a0 + a1);
+// CHECK: void __launch_bounds__(256) kiln_half_fusion0(const __half *__restrict__ in0, const __half *__restrict__ in1, __half *__restrict__ out0, float *__restrict__ out1, void *workspace, kiln_half_fusion0_dims d) {
+// CHECK:     const float x0 = __half2float(in0[o0]);
+// CHECK:     const float x1 = __half2float(in1[o1]);
+// CHECK-NEXT:     float v0 = kiln_round_f16(x0 + x1);
 // CHECK-NEXT:     float v1 = kiln_round_f16(kiln_gelu(v0));
 // CHECK-NEXT:     float v2 = v1;
 // CHECK-NEXT:     out0[i] = __float2half(v1);
@@ -88,14 +103,14 @@ func.func @half(%x: tensor<?x8xf16>, %b: tensor<8xf16>) -> (tensor<?x8xf16>, ten
 
 // One line per op; the scalar semantics are the evaluator's.
 // CHECK-LABEL: // ----- kiln_ops.cu
-// CHECK:      float v0 = kiln_sigmoid(a0);
-// CHECK-NEXT: float v1 = a0 * kiln_sigmoid(a0);
-// CHECK-NEXT: float v2 = a0 < 0.0f ? 0.00999999978f * a0 : a0;
-// CHECK-NEXT: float v3 = ((a0 < -1.0f ? -1.0f : a0) > 6.0f ? 6.0f : (a0 < -1.0f ? -1.0f : a0));
-// CHECK-NEXT: float v4 = rintf(a0);
-// CHECK-NEXT: float v5 = kiln_floor_mod(a0, a1);
-// CHECK-NEXT: float v6 = fmodf(a0, a1);
-// CHECK-NEXT: bool v7 = a0 <= a1;
+// CHECK:      float v0 = kiln_sigmoid(x0);
+// CHECK-NEXT: float v1 = x0 * kiln_sigmoid(x0);
+// CHECK-NEXT: float v2 = x0 < 0.0f ? 0.00999999978f * x0 : x0;
+// CHECK-NEXT: float v3 = ((x0 < -1.0f ? -1.0f : x0) > 6.0f ? 6.0f : (x0 < -1.0f ? -1.0f : x0));
+// CHECK-NEXT: float v4 = rintf(x0);
+// CHECK-NEXT: float v5 = kiln_floor_mod(x0, x1);
+// CHECK-NEXT: float v6 = fmodf(x0, x1);
+// CHECK-NEXT: bool v7 = x0 <= x1;
 // CHECK-NEXT: float v8 = v7 ? v5 : v6;
 // CHECK-NEXT: float v9 = 1.0f / sqrtf(v8);
 // CHECK-NEXT: int v10 = kiln_f2i32(v9);
@@ -129,10 +144,10 @@ func.func @ops(%x: tensor<16xf32>, %y: tensor<16xf32>) -> tensor<16xi1> {
 
 // Splat constants inside a group become literals of their element type.
 // CHECK-LABEL: // ----- kiln_consts.cu
-// CHECK:      float a0 = in0[i];
+// CHECK:      const float x0 = in0[i];
 // CHECK-NEXT: float v0 = 0.5f;
 // CHECK-NEXT: long long v1 = (long long)-3LL;
-// CHECK-NEXT: float v2 = a0 * v0;
+// CHECK-NEXT: float v2 = x0 * v0;
 // CHECK-NEXT: long long v3 = kiln_f2i64(v2);
 // CHECK-NEXT: long long v4 = (long long)((unsigned long long)v3 + (unsigned long long)v1);
 func.func @consts(%x: tensor<4xf32>) -> tensor<4xi64> {

@@ -1,19 +1,20 @@
-//===- kiln-codegen.cpp - Fusion groups to CUDA C++
-//------------------------===//
+//===- kiln-codegen.cpp - Fusion groups to CUDA C++ -----------------------===//
 //
-// Reads a module whose functions hold `kiln.fusion` groups of elementwise ops
-// and prints the CUDA C++ Kiln generates for them, one translation unit per
-// function. With --check-nvrtc it also compiles each unit with NVRTC for the
-// listed architectures and prints ptxas' figures per kernel, as `//` comments
-// after the source so the output stays valid CUDA C++.
+// Reads a module whose functions hold `kiln.fusion` groups and prints the CUDA
+// C++ Kiln generates for them, one translation unit per function
+// (--emit=cuda), or each kernel's launch description (--emit=kernels). With
+// --check-nvrtc it also compiles each unit with NVRTC for the listed
+// architectures and prints ptxas' figures per kernel, as `//` comments after
+// the source so the output stays valid CUDA C++.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/codegen/ElementwiseEmitter.h"
+#include "compiler/codegen/FusionEmitter.h"
 #include "dialects/kiln/KilnDialect.h"
 #include "dialects/kiln/KilnOps.h"
 
 #ifdef KILN_HAVE_NVRTC
+#include "compiler/codegen/KernelLibrary.h"
 #include "compiler/codegen/NvrtcCompiler.h"
 #endif
 
@@ -36,12 +37,27 @@ namespace cg = ::kiln::codegen;
 static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
                                             llvm::cl::desc("<input.mlir>"),
                                             llvm::cl::init("-"));
-enum class EmitKind { Cuda };
+enum class EmitKind { Cuda, Kernels };
 static llvm::cl::opt<EmitKind> emitKind(
     "emit", llvm::cl::desc("What to print"),
-    llvm::cl::values(clEnumValN(EmitKind::Cuda, "cuda",
-                                "the CUDA C++ of every function (default)")),
+    llvm::cl::values(
+        clEnumValN(EmitKind::Cuda, "cuda",
+                   "the CUDA C++ of every function (default)"),
+        clEnumValN(EmitKind::Kernels, "kernels",
+                   "per kernel: template, configuration, fused ops and the "
+                   "launch as formulas over the dims table")),
     llvm::cl::init(EmitKind::Cuda));
+static llvm::cl::opt<std::string>
+    targetArch("arch",
+               llvm::cl::desc("Use each group's #kiln.kernel configuration "
+                              "for this target (host or sm_XX); groups "
+                              "without one get the template's default"),
+               llvm::cl::init("host"));
+static llvm::cl::opt<int64_t>
+    profileIndex("profile",
+                 llvm::cl::desc("The optimization profile whose "
+                                "configurations to use"),
+                 llvm::cl::init(0));
 static llvm::cl::opt<std::string> checkNvrtc(
     "check-nvrtc",
     llvm::cl::desc("Compile with NVRTC for these comma-separated "
@@ -55,11 +71,15 @@ static int fail(llvm::Error error) {
 }
 
 #ifdef KILN_HAVE_NVRTC
-static llvm::Error checkWithNvrtc(const cg::ElementwiseModule &module,
+static llvm::Error checkWithNvrtc(const cg::FusionModule &module,
                                   llvm::ArrayRef<cg::GpuArch> archs,
                                   llvm::raw_ostream &os) {
+  // The embedded kernel library, as an engine build compiles it.
+  cg::CompileOptions options;
+  options.includeDirs = {cg::CompileOptions::cudaIncludeDir()};
+  options.headers = cg::kernelLibraryHeaders();
   llvm::Expected<cg::CompiledModule> compiled =
-      cg::compileCuda(module.source, module.fileName, archs);
+      cg::compileCuda(module.source, module.fileName, archs, options);
   if (!compiled)
     return compiled.takeError();
   os << "// NVRTC " << compiled->nvrtcVersion << ": " << module.fileName
@@ -74,6 +94,35 @@ static llvm::Error checkWithNvrtc(const cg::ElementwiseModule &module,
   return llvm::Error::success();
 }
 #endif
+
+static void printKernels(const cg::FusionModule &module,
+                         llvm::raw_ostream &os) {
+  os << "// ----- " << module.fileName << "\n";
+  for (const cg::FusionKernel &k : module.kernels) {
+    os << k.name << ": template " << k.templateName << " <" << k.configuration
+       << ">\n";
+    os << "  fuses: " << llvm::join(k.fusedOps, ", ") << "\n";
+    os << "  dims:";
+    unsigned next = 0;
+    auto tensors = [&](const char *what, const std::vector<unsigned> &ranks) {
+      for (auto [i, rank] : llvm::enumerate(ranks)) {
+        os << " " << what << i << "=[";
+        for (unsigned d = 0; d < rank; ++d)
+          os << (d ? "," : "") << "d" << next++;
+        os << "]";
+      }
+    };
+    tensors("in", k.inputRanks);
+    tensors("out", k.outputRanks);
+    os << "\n  grid: (" << k.grid[0].toString() << ", " << k.grid[1].toString()
+       << ", " << k.grid[2].toString() << ")"
+       << " block: (" << k.block[0] << ", " << k.block[1] << ", " << k.block[2]
+       << ")\n";
+    os << "  dynamic shared bytes: " << k.dynamicSharedBytes.toString()
+       << "; workspace bytes: " << k.workspaceBytes.toString()
+       << (k.barrierFree ? "; barrier-free" : "") << "\n";
+  }
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -124,10 +173,17 @@ int main(int argc, char **argv) {
     if (!hasGroups)
       continue;
     any = true;
-    llvm::Expected<cg::ElementwiseModule> emitted =
-        cg::emitElementwiseModule(function);
+    cg::FusionEmitOptions options;
+    options.arch = targetArch;
+    options.profile = profileIndex;
+    llvm::Expected<cg::FusionModule> emitted =
+        cg::emitFusionModule(function, options);
     if (!emitted)
       return fail(emitted.takeError());
+    if (emitKind == EmitKind::Kernels) {
+      printKernels(*emitted, llvm::outs());
+      continue;
+    }
     llvm::outs() << "// ----- " << emitted->fileName << "\n" << emitted->source;
 #ifdef KILN_HAVE_NVRTC
     if (!archs.empty())

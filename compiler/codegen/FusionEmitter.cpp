@@ -1,0 +1,438 @@
+//===- FusionEmitter.cpp - Anchored fusion groups to CUDA C++ -------------===//
+
+#include "compiler/codegen/FusionEmitter.h"
+#include "compiler/codegen/FusionEmitterImpl.h"
+#include "compiler/codegen/ScalarEmitter.h"
+
+#include "dialects/kiln/KilnOps.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <set>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace kiln::codegen {
+
+unsigned FusionKernel::inputDimsOffset(unsigned i) const {
+  unsigned offset = 0;
+  for (unsigned k = 0; k < i; ++k)
+    offset += inputRanks[k];
+  return offset;
+}
+
+unsigned FusionKernel::outputDimsOffset(unsigned i) const {
+  unsigned offset = inputDimsOffset(inputRanks.size());
+  for (unsigned k = 0; k < i; ++k)
+    offset += outputRanks[k];
+  return offset;
+}
+
+unsigned FusionKernel::numDims() const {
+  return outputDimsOffset(outputRanks.size());
+}
+
+namespace detail {
+
+//===----------------------------------------------------------------------===//
+// GroupWriter
+//===----------------------------------------------------------------------===//
+
+ShapeExpr GroupWriter::inputDim(unsigned input, unsigned d) const {
+  return ShapeExpr::dim(kernel.inputDimsOffset(input) + d);
+}
+
+ShapeExpr GroupWriter::outputDim(unsigned result, unsigned d) const {
+  return ShapeExpr::dim(kernel.outputDimsOffset(result) + d);
+}
+
+std::vector<ShapeExpr> GroupWriter::inputShape(unsigned input) const {
+  std::vector<ShapeExpr> dims;
+  for (unsigned d = 0; d < kernel.inputRanks[input]; ++d)
+    dims.push_back(inputDim(input, d));
+  return dims;
+}
+
+std::vector<ShapeExpr> GroupWriter::outputShape(unsigned result) const {
+  std::vector<ShapeExpr> dims;
+  for (unsigned d = 0; d < kernel.outputRanks[result]; ++d)
+    dims.push_back(outputDim(result, d));
+  return dims;
+}
+
+std::optional<unsigned> GroupWriter::inputIndex(Value value) const {
+  auto arg = dyn_cast<BlockArgument>(value);
+  if (!arg || arg.getOwner() != &FusionOp(plan.group).getBody().front())
+    return std::nullopt;
+  return arg.getArgNumber();
+}
+
+std::string GroupWriter::dim(const ShapeExpr &e) const {
+  return e.toCpp("d.v");
+}
+
+std::string GroupWriter::dimsType() const { return kernel.name + "_dims"; }
+
+std::string GroupWriter::inputType(unsigned input) const {
+  return storageType(kernel.inputKinds[input]);
+}
+std::string GroupWriter::outputType(unsigned result) const {
+  return storageType(kernel.outputKinds[result]);
+}
+
+/// Whether `type` is statically the same shape as `target`.
+static bool sameStaticShape(Type type, Type target) {
+  auto a = cast<RankedTensorType>(type), b = cast<RankedTensorType>(target);
+  return a.hasStaticShape() && b.hasStaticShape() &&
+         a.getShape() == b.getShape();
+}
+
+static bool staticallyOneElement(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.hasStaticShape() && t.getNumElements() == 1;
+}
+
+llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
+                                   ScalarEmitter &scalars,
+                                   llvm::ArrayRef<unsigned> inputs,
+                                   Type shapeReference,
+                                   const std::vector<ShapeExpr> &targetShape,
+                                   const std::string &indent) {
+  unsigned rank = targetShape.size();
+  bool coords = false;
+  for (unsigned input : inputs) {
+    Value arg = FusionOp(plan.group).getBody().front().getArgument(input);
+    std::string index;
+    if (sameStaticShape(arg.getType(), shapeReference)) {
+      index = "i";
+    } else if (staticallyOneElement(arg.getType())) {
+      index = "0";
+    } else {
+      // numpy broadcasting: the input's dims align with the target's last
+      // ones; a dim of 1 does not advance. The coordinates are recovered
+      // once, innermost first.
+      unsigned inRank = kernel.inputRanks[input];
+      if (inRank > rank)
+        return codegenError(plan.anchor ? plan.anchor
+                                        : FusionOp(plan.group).getOperation(),
+                            "a fused operand has more dims than the result");
+      if (!coords) {
+        os << indent << "kiln::kernels::Index rem = i;\n";
+        for (int d = rank - 1; d >= 0; --d) {
+          os << indent << "const kiln::kernels::Index c" << d << " = ";
+          if (d == 0)
+            os << "rem;\n";
+          else
+            os << "rem % " << dim(targetShape[d]) << ";\n"
+               << indent << "rem /= " << dim(targetShape[d]) << ";\n";
+        }
+        coords = true;
+      }
+      std::string offset = "o" + std::to_string(input);
+      std::string stride = "s" + std::to_string(input);
+      os << indent << "kiln::kernels::Index " << offset << " = 0, " << stride
+         << " = 1;\n";
+      for (int d = inRank - 1; d >= 0; --d) {
+        std::string inDim = dim(inputDim(input, d));
+        os << indent << "if (" << inDim << " != 1)\n"
+           << indent << "  " << offset << " += c" << (rank - inRank + d)
+           << " * " << stride << ";\n";
+        if (d > 0)
+          os << indent << stride << " *= " << inDim << ";\n";
+      }
+      index = offset;
+    }
+    std::string name = "x" + std::to_string(input);
+    os << indent << "const " << computeType(kernel.inputKinds[input]) << " "
+       << name << " = "
+       << loadExpr(kernel.inputKinds[input],
+                   "in" + std::to_string(input) + "[" + index + "]")
+       << ";\n";
+    scalars.bind(arg, name);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::string> GroupWriter::emitFunctor(
+    const std::string &structName, llvm::ArrayRef<Operation *> ops,
+    llvm::ArrayRef<std::pair<Value, std::string>> bound, Value resultValue,
+    Type shapeReference, const std::vector<ShapeExpr> &targetShape,
+    const std::string &signature, const std::string &linearIndex) {
+  // The group inputs the ops read (other than bound values).
+  llvm::SetVector<unsigned> loaded;
+  llvm::DenseSet<Value> boundValues;
+  for (auto &[value, name] : bound)
+    boundValues.insert(value);
+  for (Operation *op : ops)
+    for (Value operand : op->getOperands())
+      if (!boundValues.count(operand))
+        if (std::optional<unsigned> i = inputIndex(operand))
+          loaded.insert(*i);
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "struct " << structName << " {\n";
+  for (unsigned i : loaded)
+    os << "  const " << inputType(i) << " *__restrict__ in" << i << ";\n";
+  os << "  " << dimsType() << " d;\n";
+  os << "  KILN_DEVICE float operator()(" << signature << ") const {\n";
+  if (!loaded.empty())
+    os << "    const kiln::kernels::Index i = " << linearIndex << ";\n";
+  ScalarEmitter scalars(os, "    ", "f");
+  for (auto &[value, name] : bound)
+    scalars.bind(value, name);
+  if (llvm::Error error = emitLoads(os, scalars, loaded.getArrayRef(),
+                                    shapeReference, targetShape, "    "))
+    return std::move(error);
+  for (Operation *op : ops)
+    if (llvm::Error error = scalars.emitOp(op))
+      return std::move(error);
+  os << "    return " << scalars.lookup(resultValue) << ";\n  }\n};\n";
+  // The constructor expression, for the kernel body.
+  std::string make = structName + "{";
+  for (unsigned i : loaded)
+    make += "in" + std::to_string(i) + ", ";
+  make += "d}";
+  functorInits[structName] = make;
+  return text;
+}
+
+std::string GroupWriter::functorInit(const std::string &structName) const {
+  auto it = functorInits.find(structName);
+  return it == functorInits.end() ? structName + "{}" : it->second;
+}
+
+std::string GroupWriter::kernelSignature() const {
+  std::string s = "(";
+  for (unsigned i = 0; i < kernel.inputKinds.size(); ++i)
+    s += "const " + inputType(i) + " *__restrict__ in" + std::to_string(i) +
+         ", ";
+  for (unsigned i = 0; i < kernel.outputKinds.size(); ++i)
+    s += outputType(i) + " *__restrict__ out" + std::to_string(i) + ", ";
+  s += "void *workspace, " + dimsType() + " d)";
+  return s;
+}
+
+} // namespace detail
+
+using detail::GroupPlan;
+using detail::GroupWriter;
+
+//===----------------------------------------------------------------------===//
+// Group analysis
+//===----------------------------------------------------------------------===//
+
+static llvm::Expected<GroupPlan> planGroup(FusionOp group) {
+  GroupPlan plan;
+  plan.group = group;
+  Block &body = group.getBody().front();
+  for (Operation &op : body.without_terminator()) {
+    if (isScalarOp(&op))
+      continue;
+    if (!detail::findFamily(&op))
+      return codegenError(&op, "has no kernel-library template");
+    if (plan.anchor)
+      return codegenError(&op, "is a second anchor op in one fusion group "
+                               "(the first is '" +
+                                   plan.anchor->getName().getStringRef() +
+                                   "')");
+    plan.anchor = &op;
+  }
+  if (!plan.anchor)
+    return codegenError(group, "has no anchor op (an elementwise group)");
+  // The prologue computes the anchor's operands; the epilogue consumes its
+  // result. An op doing both, or neither, has no place in the kernel.
+  llvm::DenseSet<Operation *> before, after;
+  for (Operation &op : body.without_terminator()) {
+    if (&op == plan.anchor)
+      break;
+    before.insert(&op);
+  }
+  llvm::DenseSet<Value> fromAnchor(plan.anchor->result_begin(),
+                                   plan.anchor->result_end());
+  bool seenAnchor = false;
+  for (Operation &op : body.without_terminator()) {
+    if (&op == plan.anchor) {
+      seenAnchor = true;
+      continue;
+    }
+    bool usesAnchor = llvm::any_of(
+        op.getOperands(), [&](Value v) { return fromAnchor.count(v) != 0; });
+    if (!seenAnchor) {
+      plan.prologue.push_back(&op);
+      continue;
+    }
+    if (!usesAnchor && !llvm::all_of(op.getOperands(), [&](Value v) {
+          return isa<BlockArgument>(v) || !v.getDefiningOp() ||
+                 isa<ConstantOp>(v.getDefiningOp());
+        }))
+      return codegenError(&op, "follows the anchor without depending on it");
+    for (Value result : op.getResults())
+      fromAnchor.insert(result);
+    plan.epilogue.push_back(&op);
+  }
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1)
+    return codegenError(group, "an anchored group yields exactly one result");
+  plan.result = yield.getOperand(0);
+  if (plan.anchor->getNumResults() != 1)
+    return codegenError(plan.anchor, "an anchor op with several results is "
+                                     "not supported");
+  if (!fromAnchor.count(plan.result))
+    return codegenError(group, "the group's result does not come from its "
+                               "anchor op");
+  if (cast<RankedTensorType>(plan.result.getType()).getRank() !=
+      cast<RankedTensorType>(plan.anchor->getResult(0).getType()).getRank())
+    return codegenError(group, "the epilogue changes the anchor's shape");
+  return plan;
+}
+
+llvm::Error checkAnchoredGroup(FusionOp group) {
+  llvm::Expected<GroupPlan> plan = planGroup(group);
+  return plan ? llvm::Error::success() : plan.takeError();
+}
+
+/// The grid-stride kernel of a group of elementwise ops only: every result
+/// has the shape of the first; inputs broadcast to it.
+static llvm::Error emitElementwiseKernel(GroupWriter &w) {
+  FusionOp group = w.plan.group;
+  Block &body = group.getBody().front();
+  auto results = group.getResults();
+  if (results.empty())
+    return codegenError(group, "a group without results has no kernel");
+  Type outType = results[0].getType();
+  for (Value result : results)
+    if (cast<RankedTensorType>(result.getType()).getShape() !=
+        cast<RankedTensorType>(outType).getShape())
+      return codegenError(group, "results of different shapes are not "
+                                 "supported");
+  FusionKernel &kernel = w.kernel;
+  kernel.templateName = "elementwise";
+  kernel.configuration = "block 256, grid-stride";
+  std::vector<ShapeExpr> shape = w.outputShape(0);
+  ShapeExpr numel = product(shape);
+  // Enough blocks for one element per thread, capped: the loop strides.
+  kernel.grid[0] = max(min(ceilDiv(numel, 256), 65535), 1);
+  kernel.block[0] = 256;
+  kernel.barrierFree = true;
+
+  llvm::raw_ostream &os = w.os;
+  os << "extern \"C\" __global__ void __launch_bounds__(256) " << kernel.name
+     << w.kernelSignature() << " {\n";
+  os << "  const kiln::kernels::Index numel = " << w.dim(numel) << ";\n";
+  os << "  for (kiln::kernels::Index i =\n"
+        "           (kiln::kernels::Index)blockIdx.x * blockDim.x + "
+        "threadIdx.x;\n"
+        "       i < numel; i += (kiln::kernels::Index)gridDim.x * "
+        "blockDim.x) {\n";
+  ScalarEmitter scalars(os, "    ", "v");
+  std::vector<unsigned> inputs;
+  for (unsigned i = 0; i < body.getNumArguments(); ++i)
+    if (!body.getArgument(i).use_empty())
+      inputs.push_back(i);
+  if (llvm::Error error =
+          w.emitLoads(os, scalars, inputs, outType, shape, "    "))
+    return error;
+  for (Operation &op : body.without_terminator())
+    if (llvm::Error error = scalars.emitOp(&op))
+      return error;
+  for (auto [i, value] : llvm::enumerate(body.getTerminator()->getOperands()))
+    os << "    out" << i
+       << "[i] = " << storeExpr(kernel.outputKinds[i], scalars.lookup(value))
+       << ";\n";
+  os << "  }\n}\n";
+  return llvm::Error::success();
+}
+
+llvm::Expected<FusionModule>
+emitFusionModule(func::FuncOp function, const FusionEmitOptions &options) {
+  FusionModule module;
+  std::string functionName = sanitizeIdentifier(function.getSymName());
+  module.fileName = "kiln_" + functionName + ".cu";
+  std::set<std::string> includes = {"common.cuh"};
+  std::string bodies;
+  llvm::raw_string_ostream bodyStream(bodies);
+  unsigned index = 0;
+  llvm::Error error = llvm::Error::success();
+  function.walk([&](FusionOp group) {
+    unsigned groupIndex = index++;
+    for (Operation &op : group.getBody().front().without_terminator())
+      for (Type type : op.getResultTypes())
+        if (!isa<RankedTensorType>(type) ||
+            !getElementKind(cast<RankedTensorType>(type).getElementType())) {
+          error = codegenError(&op, "unsupported element type");
+          return WalkResult::interrupt();
+        }
+    bool elementwise =
+        llvm::all_of(group.getBody().front().without_terminator(),
+                     [](Operation &op) { return isScalarOp(&op); });
+    GroupPlan plan;
+    if (elementwise) {
+      plan.group = group;
+    } else {
+      llvm::Expected<GroupPlan> planned = planGroup(group);
+      if (!planned) {
+        error = planned.takeError();
+        return WalkResult::interrupt();
+      }
+      plan = std::move(*planned);
+    }
+    FusionKernel kernel;
+    kernel.groupIndex = groupIndex;
+    kernel.name =
+        "kiln_" + functionName + "_fusion" + std::to_string(groupIndex);
+    for (BlockArgument arg : group.getBody().front().getArguments()) {
+      std::optional<ElementKind> kind = getElementKind(
+          cast<RankedTensorType>(arg.getType()).getElementType());
+      if (!kind) {
+        error = codegenError(group, "unsupported element type");
+        return WalkResult::interrupt();
+      }
+      kernel.inputKinds.push_back(*kind);
+      kernel.inputRanks.push_back(
+          cast<RankedTensorType>(arg.getType()).getRank());
+    }
+    for (Value result : group.getResults()) {
+      kernel.outputKinds.push_back(kindOf(result));
+      kernel.outputRanks.push_back(
+          cast<RankedTensorType>(result.getType()).getRank());
+    }
+    if (plan.anchor)
+      kernel.fusedOps.push_back(plan.anchor->getName().getStringRef().str());
+    for (Operation &op : group.getBody().front().without_terminator())
+      if (&op != plan.anchor)
+        kernel.fusedOps.push_back(op.getName().getStringRef().str());
+    KernelConfigAttr config = group.getConfig(options.arch, options.profile);
+    GroupWriter writer(plan, kernel, config, bodyStream);
+    bodyStream << "\n// kiln.fusion #" << groupIndex << ": ";
+    for (auto [i, name] : llvm::enumerate(kernel.fusedOps))
+      bodyStream << (i ? " + " : "") << name;
+    bodyStream << "\nstruct " << writer.dimsType() << " {\n  long long v["
+               << std::max(1u, kernel.numDims()) << "];\n};\n";
+    if (elementwise) {
+      error = emitElementwiseKernel(writer);
+    } else {
+      const detail::Family *family = detail::findFamily(plan.anchor);
+      includes.insert(family->header);
+      error = family->emit(writer);
+    }
+    if (error)
+      return WalkResult::interrupt();
+    bodyStream << "KILN_HOST_KERNEL_ENTRY(" << kernel.name << ")\n";
+    module.kernels.push_back(std::move(kernel));
+    return WalkResult::advance();
+  });
+  if (error)
+    return std::move(error);
+  llvm::raw_string_ostream os(module.source);
+  os << scalarPrelude();
+  for (const std::string &header : includes)
+    os << "#include \"compiler/codegen/kernels/" << header << "\"\n";
+  os << bodies;
+  return module;
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,33 @@
+//===- FusionFamilies.cpp - Anchor ops to kernel-library templates --------===//
+//
+// One entry per kernel-library family: the anchor ops it implements and the
+// function writing a group's kernel around it (functors from the fused ops,
+// the template instantiation, the launch as ShapeExprs).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/FusionEmitterImpl.h"
+#include "compiler/codegen/ScalarEmitter.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace kiln::codegen::detail {
+namespace {
+
+const Family kFamilies[] = {
+    {"none", "common.cuh", [](Operation *) { return false; }, nullptr},
+};
+
+} // namespace
+
+const Family *findFamily(Operation *anchor) {
+  for (const Family &family : kFamilies)
+    if (family.matches(anchor))
+      return &family;
+  return nullptr;
+}
+
+} // namespace kiln::codegen::detail
