@@ -41,11 +41,21 @@ namespace detail {
 // GroupWriter
 //===----------------------------------------------------------------------===//
 
+// Static dims are constants (folded into the formulas and the kernel);
+// dynamic ones are entries of the dims table.
 ShapeExpr GroupWriter::inputDim(unsigned input, unsigned d) const {
+  auto type = cast<RankedTensorType>(
+      FusionOp(plan.group).getBody().front().getArgument(input).getType());
+  if (!type.isDynamicDim(d))
+    return ShapeExpr(type.getDimSize(d));
   return ShapeExpr::dim(kernel.inputDimsOffset(input) + d);
 }
 
 ShapeExpr GroupWriter::outputDim(unsigned result, unsigned d) const {
+  auto type =
+      cast<RankedTensorType>(FusionOp(plan.group).getResult(result).getType());
+  if (!type.isDynamicDim(d))
+    return ShapeExpr(type.getDimSize(d));
   return ShapeExpr::dim(kernel.outputDimsOffset(result) + d);
 }
 
@@ -136,10 +146,17 @@ llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
       os << indent << "kiln::kernels::Index " << offset << " = 0, " << stride
          << " = 1;\n";
       for (int d = inRank - 1; d >= 0; --d) {
-        std::string inDim = dim(inputDim(input, d));
-        os << indent << "if (" << inDim << " != 1)\n"
-           << indent << "  " << offset << " += c" << (rank - inRank + d)
-           << " * " << stride << ";\n";
+        ShapeExpr inDimExpr = inputDim(input, d);
+        std::string inDim = dim(inDimExpr);
+        std::optional<int64_t> known = inDimExpr.constantValue();
+        if (known && *known == 1)
+          continue; // broadcast: never advances
+        if (!known) // a dynamic dim may turn out to be 1
+          os << indent << "if (" << inDim << " != 1)\n" << indent << "  ";
+        else
+          os << indent;
+        os << offset << " += c" << (rank - inRank + d) << " * " << stride
+           << ";\n";
         if (d > 0)
           os << indent << stride << " *= " << inDim << ";\n";
       }
@@ -160,9 +177,13 @@ llvm::Expected<std::string> GroupWriter::emitFunctor(
     const std::string &structName, llvm::ArrayRef<Operation *> ops,
     llvm::ArrayRef<std::pair<Value, std::string>> bound, Value resultValue,
     Type shapeReference, const std::vector<ShapeExpr> &targetShape,
-    const std::string &signature, const std::string &linearIndex) {
-  // The group inputs the ops read (other than bound values).
+    const std::string &signature, const std::string &linearIndex,
+    llvm::ArrayRef<unsigned> extraInputs) {
+  // The group inputs the ops read (other than bound values), and those the
+  // bound expressions use.
   llvm::SetVector<unsigned> loaded;
+  for (unsigned i : extraInputs)
+    loaded.insert(i);
   llvm::DenseSet<Value> boundValues;
   for (auto &[value, name] : bound)
     boundValues.insert(value);
@@ -187,6 +208,17 @@ llvm::Expected<std::string> GroupWriter::emitFunctor(
   if (llvm::Error error = emitLoads(os, scalars, loaded.getArrayRef(),
                                     shapeReference, targetShape, "    "))
     return std::move(error);
+  // Constants the ops use are defined first (they belong to no side of the
+  // anchor).
+  llvm::SetVector<Operation *> constants;
+  for (Operation *op : ops)
+    for (Value operand : op->getOperands())
+      if (auto constant = operand.getDefiningOp<ConstantOp>())
+        if (!llvm::is_contained(ops, constant.getOperation()))
+          constants.insert(constant);
+  for (Operation *op : constants)
+    if (llvm::Error error = scalars.emitOp(op))
+      return std::move(error);
   for (Operation *op : ops)
     if (llvm::Error error = scalars.emitOp(op))
       return std::move(error);
@@ -243,36 +275,29 @@ static llvm::Expected<GroupPlan> planGroup(FusionOp group) {
   }
   if (!plan.anchor)
     return codegenError(group, "has no anchor op (an elementwise group)");
-  // The prologue computes the anchor's operands; the epilogue consumes its
-  // result. An op doing both, or neither, has no place in the kernel.
-  llvm::DenseSet<Operation *> before, after;
-  for (Operation &op : body.without_terminator()) {
-    if (&op == plan.anchor)
-      break;
-    before.insert(&op);
+  // The prologue is what the anchor's operands are computed from; every
+  // other op is the epilogue, evaluated per result element (constants are
+  // emitted where they are used).
+  llvm::DenseSet<Operation *> feedsAnchor;
+  llvm::SmallVector<Value> worklist(plan.anchor->getOperands());
+  while (!worklist.empty()) {
+    Operation *def = worklist.pop_back_val().getDefiningOp();
+    if (!def || !feedsAnchor.insert(def).second)
+      continue;
+    worklist.append(def->operand_begin(), def->operand_end());
   }
   llvm::DenseSet<Value> fromAnchor(plan.anchor->result_begin(),
                                    plan.anchor->result_end());
-  bool seenAnchor = false;
   for (Operation &op : body.without_terminator()) {
-    if (&op == plan.anchor) {
-      seenAnchor = true;
+    if (&op == plan.anchor || isa<ConstantOp>(op))
       continue;
-    }
-    bool usesAnchor = llvm::any_of(
-        op.getOperands(), [&](Value v) { return fromAnchor.count(v) != 0; });
-    if (!seenAnchor) {
+    if (feedsAnchor.count(&op))
       plan.prologue.push_back(&op);
-      continue;
-    }
-    if (!usesAnchor && !llvm::all_of(op.getOperands(), [&](Value v) {
-          return isa<BlockArgument>(v) || !v.getDefiningOp() ||
-                 isa<ConstantOp>(v.getDefiningOp());
-        }))
-      return codegenError(&op, "follows the anchor without depending on it");
-    for (Value result : op.getResults())
-      fromAnchor.insert(result);
-    plan.epilogue.push_back(&op);
+    else
+      plan.epilogue.push_back(&op);
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return fromAnchor.count(v) != 0; }))
+      fromAnchor.insert(op.result_begin(), op.result_end());
   }
   auto yield = cast<YieldOp>(body.getTerminator());
   if (yield.getNumOperands() != 1)

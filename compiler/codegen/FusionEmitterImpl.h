@@ -71,15 +71,18 @@ public:
   /// result as `acc`). Group inputs the ops read are loaded at the linear
   /// index `linearIndex` (C++ over the signature's parameters) of a tensor
   /// of `targetShape`, numpy-broadcast; `shapeReference` has that shape.
-  /// Returns the struct's text; functorInit(structName) then gives the
-  /// expression constructing it inside the kernel.
+  /// `extraInputs` are loaded too (as `x<k>`), for bound expressions that
+  /// use them (a linear op's bias). Returns the struct's text;
+  /// functorInit(structName) then gives the expression constructing it
+  /// inside the kernel.
   llvm::Expected<std::string>
   emitFunctor(const std::string &structName,
               llvm::ArrayRef<mlir::Operation *> ops,
               llvm::ArrayRef<std::pair<mlir::Value, std::string>> bound,
               mlir::Value resultValue, mlir::Type shapeReference,
               const std::vector<ShapeExpr> &targetShape,
-              const std::string &signature, const std::string &linearIndex);
+              const std::string &signature, const std::string &linearIndex,
+              llvm::ArrayRef<unsigned> extraInputs = {});
   std::string functorInit(const std::string &structName) const;
 
   /// Statements loading group `inputs` (as `x<k>`, bound in `scalars`) at
@@ -107,6 +110,14 @@ struct Family {
 
 /// The family implementing `anchor`, or nullptr.
 const Family *findFamily(mlir::Operation *anchor);
+
+/// `value` computed in float, rounded to `kind` as the evaluator rounds an
+/// op's result (f16/bf16), for expressions bound in functors.
+std::string roundTo(mlir::kiln::ElementKind kind, const std::string &value);
+
+// The families (one file each).
+bool isGemmAnchor(mlir::Operation *op);
+llvm::Error emitGemm(GroupWriter &writer);
 
 } // namespace kiln::codegen::detail
 

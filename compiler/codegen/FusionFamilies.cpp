@@ -18,10 +18,18 @@ namespace kiln::codegen::detail {
 namespace {
 
 const Family kFamilies[] = {
-    {"none", "common.cuh", [](Operation *) { return false; }, nullptr},
+    {"gemm", "gemm_simt.cuh", isGemmAnchor, emitGemm},
 };
 
 } // namespace
+
+std::string roundTo(ElementKind kind, const std::string &value) {
+  if (kind == ElementKind::F16)
+    return "kiln_round_f16(" + value + ")";
+  if (kind == ElementKind::BF16)
+    return "kiln_round_bf16(" + value + ")";
+  return value;
+}
 
 const Family *findFamily(Operation *anchor) {
   for (const Family &family : kFamilies)

@@ -9,27 +9,26 @@
 // CHECK: #include "compiler/codegen/kernels/common.cuh"
 
 // Every kernel takes its inputs, its results, a workspace and the dims table
-// (the run-time dims of the inputs, then of the results). [7,1] + [1,13]:
-// both inputs broadcast, so the output coordinates are recovered from the
-// linear index (innermost first) and each input's offset skips its dims of 1.
+// (the run-time dims of the inputs, then of the results); static dims are
+// constants. [7,1] + [1,13]: both inputs broadcast, so the output
+// coordinates are recovered from the linear index (innermost first) and each
+// input's offset skips its dims of 1.
 // CHECK-LABEL: // kiln.fusion #0: kiln.exp + kiln.add
 // CHECK: struct kiln_bcast_fusion0_dims {
 // CHECK-NEXT:   long long v[6];
 // CHECK-NEXT: };
 // CHECK: extern "C" __global__ void __launch_bounds__(256) kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion0_dims d) {
-// CHECK-NEXT:   const kiln::kernels::Index numel = d.v[4] * d.v[5];
+// CHECK-NEXT:   const kiln::kernels::Index numel = 91LL;
 // CHECK:        i < numel; i += (kiln::kernels::Index)gridDim.x * blockDim.x) {
 // CHECK-NEXT:     kiln::kernels::Index rem = i;
-// CHECK-NEXT:     const kiln::kernels::Index c1 = rem % d.v[5];
-// CHECK-NEXT:     rem /= d.v[5];
+// CHECK-NEXT:     const kiln::kernels::Index c1 = rem % 13LL;
+// CHECK-NEXT:     rem /= 13LL;
 // CHECK-NEXT:     const kiln::kernels::Index c0 = rem;
 // CHECK-NEXT:     kiln::kernels::Index o0 = 0, s0 = 1;
-// CHECK-NEXT:     if (d.v[1] != 1)
-// CHECK-NEXT:       o0 += c1 * s0;
-// CHECK-NEXT:     s0 *= d.v[1];
-// CHECK-NEXT:     if (d.v[0] != 1)
-// CHECK-NEXT:       o0 += c0 * s0;
+// CHECK-NEXT:     o0 += c0 * s0;
 // CHECK-NEXT:     const float x0 = in0[o0];
+// CHECK-NEXT:     kiln::kernels::Index o1 = 0, s1 = 1;
+// CHECK-NEXT:     o1 += c1 * s1;
 // CHECK:          const float x1 = in1[o1];
 // CHECK-NEXT:     float v0 = expf(x0);
 // CHECK-NEXT:     float v1 = v0 + x1;
@@ -57,7 +56,7 @@
 // LAUNCH-NEXT: kiln_bcast_fusion0: template elementwise <block 256, grid-stride>
 // LAUNCH-NEXT:   fuses: kiln.exp, kiln.add
 // LAUNCH-NEXT:   dims: in0=[d0,d1] in1=[d2,d3] out0=[d4,d5]
-// LAUNCH-NEXT:   grid: (max(min(ceildiv(d4 * d5, 256), 65535), 1), 1, 1) block: (256, 1, 1)
+// LAUNCH-NEXT:   grid: (1, 1, 1) block: (256, 1, 1)
 // LAUNCH-NEXT:   dynamic shared bytes: 0; workspace bytes: 0; barrier-free
 // LAUNCH-NEXT: kiln_bcast_fusion1: template elementwise <block 256, grid-stride>
 // LAUNCH-NEXT:   fuses: kiln.mul, kiln.gelu, kiln.max

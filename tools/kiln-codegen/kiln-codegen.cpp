@@ -23,6 +23,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -63,6 +64,12 @@ static llvm::cl::opt<std::string> checkNvrtc(
     llvm::cl::desc("Compile with NVRTC for these comma-separated "
                    "architectures (e.g. sm_80,sm_90) and print ptxas figures"),
     llvm::cl::value_desc("archs"), llvm::cl::init(""));
+
+static llvm::cl::opt<bool> splitInputFile(
+    "split-input-file",
+    llvm::cl::desc("Process each chunk separated by `// -----` on its own; "
+                   "a chunk that fails does not stop the others"),
+    llvm::cl::init(false));
 
 static int fail(llvm::Error error) {
   llvm::WithColor::error(llvm::errs(), "kiln-codegen")
@@ -159,40 +166,59 @@ int main(int argc, char **argv) {
   if (!file)
     return fail(
         llvm::createStringError(llvm::inconvertibleErrorCode(), errorMessage));
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return 1; // the parser has reported why
 
-  bool any = false;
-  for (func::FuncOp function : module->getOps<func::FuncOp>()) {
-    bool hasGroups = false;
-    function.walk([&](mlir::kiln::FusionOp) { hasGroups = true; });
-    if (!hasGroups)
-      continue;
-    any = true;
-    cg::FusionEmitOptions options;
-    options.arch = targetArch;
-    options.profile = profileIndex;
-    llvm::Expected<cg::FusionModule> emitted =
-        cg::emitFusionModule(function, options);
-    if (!emitted)
-      return fail(emitted.takeError());
-    if (emitKind == EmitKind::Kernels) {
-      printKernels(*emitted, llvm::outs());
-      continue;
-    }
-    llvm::outs() << "// ----- " << emitted->fileName << "\n" << emitted->source;
+  // One chunk (the file, or each `// -----` piece): every function holding
+  // groups becomes a translation unit. Errors are reported, and with
+  // --split-input-file the next chunk still runs.
+  auto processChunk = [&](std::unique_ptr<llvm::MemoryBuffer> chunk,
+                          llvm::raw_ostream &os) -> LogicalResult {
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(std::move(chunk), llvm::SMLoc());
+    SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return failure(); // the parser has reported why
+    bool any = false;
+    for (func::FuncOp function : module->getOps<func::FuncOp>()) {
+      bool hasGroups = false;
+      function.walk([&](mlir::kiln::FusionOp) { hasGroups = true; });
+      if (!hasGroups)
+        continue;
+      any = true;
+      cg::FusionEmitOptions options;
+      options.arch = targetArch;
+      options.profile = profileIndex;
+      llvm::Expected<cg::FusionModule> emitted =
+          cg::emitFusionModule(function, options);
+      if (!emitted) {
+        fail(emitted.takeError());
+        return failure();
+      }
+      if (emitKind == EmitKind::Kernels) {
+        printKernels(*emitted, os);
+        continue;
+      }
+      os << "// ----- " << emitted->fileName << "\n" << emitted->source;
 #ifdef KILN_HAVE_NVRTC
-    if (!archs.empty())
-      if (llvm::Error error = checkWithNvrtc(*emitted, archs, llvm::outs()))
-        return fail(std::move(error));
+      if (!archs.empty())
+        if (llvm::Error error = checkWithNvrtc(*emitted, archs, os)) {
+          fail(std::move(error));
+          return failure();
+        }
 #endif
-  }
-  if (!any)
-    return fail(llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                        "no function holds a kiln.fusion"));
-  return 0;
+    }
+    if (!any) {
+      fail(llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no function holds a kiln.fusion"));
+      return failure();
+    }
+    return success();
+  };
+  if (splitInputFile)
+    return failed(splitAndProcessBuffer(std::move(file), processChunk,
+                                        llvm::outs()))
+               ? 1
+               : 0;
+  return failed(processChunk(std::move(file), llvm::outs())) ? 1 : 0;
 }

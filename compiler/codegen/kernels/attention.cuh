@@ -1,4 +1,5 @@
-//===- attention.cuh - Flash attention and split-KV decode -------*- CUDA -*-===//
+//===- attention.cuh - Flash attention and split-KV decode -------*- CUDA
+//-*-===//
 //
 // `kiln.attention`: out = softmax(scale * q kᵀ + mask) v per batch and query
 // head, q [B, Hq, S, D], k [B, Hkv, T, D], v [B, Hkv, T, D], out
@@ -103,19 +104,23 @@ template <int HeadDim, int BlockM, int Warps> struct AttentionSimtConfig {
 
 namespace detail {
 template <typename T, int HeadDim> struct DefaultAttentionConfigFor {
-  // 64 x 64 tiles at D = 64 (40 KiB of shared memory); 64 x 32 at D = 128
-  // (48 KiB, and 64 + 16 accumulator registers per thread).
-  using type = AttentionTcConfig<HeadDim, 64, HeadDim <= 64 ? 64 : 32>;
+  // 64 x 32 tiles: 24 KiB of shared memory at D = 64, 48 KiB at D = 128; per
+  // thread D / 2 + 16 fp32 accumulators. (64-key tiles at D = 64 make ptxas
+  // spill on sm_86/89, where it aims at 168 registers.)
+  using type = AttentionTcConfig<HeadDim, 64, 32>;
 };
 template <int HeadDim> struct DefaultAttentionConfigFor<float, HeadDim> {
-  // 28 KiB at D = 64, 42.5 KiB at D = 128.
-  using type = AttentionSimtConfig<HeadDim, HeadDim <= 64 ? 32 : 16, 4>;
+  // 4 rows per warp: 8 warps (28 KiB) at D = 64; 4 warps (42.5 KiB) at
+  // D = 128, where 32 rows would pass 48 KiB.
+  using type = AttentionSimtConfig<HeadDim, HeadDim <= 64 ? 32 : 16,
+                                   HeadDim <= 64 ? 8 : 4>;
 };
 template <typename T, int HeadDim> struct DefaultAttentionDecodeConfigFor {
-  // One warp of 16 query rows (decode has S = 1..few).
-  using type = AttentionTcConfig<HeadDim, 16, HeadDim <= 64 ? 64 : 32>;
+  // One warp of 16 query rows (decode has S = 1..few): 18 / 36 KiB.
+  using type = AttentionTcConfig<HeadDim, 16, 32>;
 };
 template <int HeadDim> struct DefaultAttentionDecodeConfigFor<float, HeadDim> {
+  // One warp, one query row.
   using type = AttentionSimtConfig<HeadDim, 1, 1>;
 };
 } // namespace detail
@@ -149,6 +154,10 @@ template <typename T, typename MaskT = float> struct AttentionParams {
   Index keys = 0;    // T
   float scale = 1.0f;
   int causal = kAttentionCausalNone;
+  /// Non-zero: a block's rows are the (head, query) pairs of the Hq / Hkv
+  /// query heads sharing one kv head (the group's rows are contiguous in q
+  /// and out), so K/V tiles are loaded once per group: for decode with GQA.
+  int packGqa = 0;
   /// > 1: split-KV, partials go to `workspace`, then attentionCombine.
   int numSplits = 1;
   float *workspace = nullptr;
@@ -165,11 +174,19 @@ template <typename T> struct AttentionCombineParams {
 
 // ---- Host helpers ----
 
+/// Query rows per (batch, grid.y) slice: S, or group * S with packGqa.
+template <typename T, typename MaskT>
+KILN_HOST_DEVICE Index attentionSliceRows(const AttentionParams<T, MaskT> &p) {
+  return p.packGqa ? p.queries * (p.queryHeads / p.kvHeads) : p.queries;
+}
+
+/// x: query tiles, y: query heads (kv heads with packGqa), z: B * splits.
 template <typename Config, typename T, typename MaskT>
 KILN_HOST_DEVICE dim3 attentionGrid(const AttentionParams<T, MaskT> &p) {
-  return dim3(static_cast<unsigned>(ceilDiv(p.queries, Config::kBlockM)),
-              static_cast<unsigned>(p.queryHeads),
-              static_cast<unsigned>(p.batch * p.numSplits));
+  return dim3(
+      static_cast<unsigned>(ceilDiv(attentionSliceRows(p), Config::kBlockM)),
+      static_cast<unsigned>(p.packGqa ? p.kvHeads : p.queryHeads),
+      static_cast<unsigned>(p.batch * p.numSplits));
 }
 
 /// Dynamic shared memory of the forward kernel.
@@ -177,9 +194,8 @@ template <typename Config, typename T>
 KILN_HOST_DEVICE constexpr int attentionSharedBytes() {
   if constexpr (Config::kSimt)
     return static_cast<int>(sizeof(float)) *
-           (Config::kBlockM * Config::kHeadDim +
-            32 * (Config::kHeadDim + 1) + 32 * Config::kHeadDim +
-            Config::kBlockM * 32);
+           (Config::kBlockM * Config::kHeadDim + 32 * (Config::kHeadDim + 1) +
+            32 * Config::kHeadDim + Config::kBlockM * 32);
   else
     return static_cast<int>(sizeof(T)) * Config::kHeadDim *
            (Config::kBlockM + 4 * Config::kBlockN);
@@ -201,7 +217,8 @@ attentionWorkspaceBytes(const AttentionParams<T, MaskT> &p) {
 template <typename Config, typename T, typename MaskT>
 KILN_HOST_DEVICE int attentionSplitsFor(const AttentionParams<T, MaskT> &p,
                                         Index targetBlocks) {
-  Index base = ceilDiv(p.queries, Config::kBlockM) * p.queryHeads * p.batch;
+  Index base = ceilDiv(attentionSliceRows(p), Config::kBlockM) *
+               (p.packGqa ? p.kvHeads : p.queryHeads) * p.batch;
   Index tiles = ceilDiv(p.keys, Config::kBlockN);
   if (base <= 0 || tiles <= 1)
     return 1;
@@ -248,45 +265,81 @@ KILN_DEVICE float attnNegInf() { return -__int_as_float(0x7f800000); }
 constexpr float kLog2e = 1.4426950408889634f;
 
 /// exp(x - m) for the online softmax; m = -inf (nothing seen) gives 0.
-KILN_DEVICE float attnExp(float x, float m) {
-  return exp2f((x - m) * kLog2e);
-}
+KILN_DEVICE float attnExp(float x, float m) { return exp2f((x - m) * kLog2e); }
 
 /// Per-block view of the problem: where this block's rows and keys start,
 /// and which key tiles it visits.
 struct AttnBlock {
-  Index b, q0;
-  int h, kvh, split;
-  Index causalOffset; // key j visible from row i iff j <= i + causalOffset
+  Index b;
+  int kvh, split;
+  int headBase;  // query head of slice row 0
+  Index rowBase; // linear row (of B * Hq * S) of slice row 0
+  Index rows;    // rows in the slice: S, or group * S (packGqa)
+  Index q0;      // this block's first slice row
+  bool packed;
+  Index minQuery, maxQuery; // query indices i spanned by the block's rows
+  Index causalOffset; // key j visible from query i iff j <= i + causalOffset
   bool causal;
   int tileBegin, tileEnd;
 };
+
+/// Query head and index of slice row r.
+struct AttnRow {
+  int h;
+  Index i;
+  bool valid;
+};
+KILN_DEVICE AttnRow attnRow(const AttnBlock &blk, Index queries, Index r) {
+  AttnRow row;
+  row.valid = r < blk.rows;
+  if (blk.packed) {
+    row.h = blk.headBase + static_cast<int>(r / queries);
+    row.i = r % queries;
+  } else {
+    row.h = blk.headBase;
+    row.i = r;
+  }
+  return row;
+}
 
 template <int BlockM, int BlockN, typename T, typename MaskT>
 KILN_DEVICE AttnBlock attnBlock(const AttentionParams<T, MaskT> &p) {
   AttnBlock blk;
   blk.split = static_cast<int>(blockIdx.z % p.numSplits);
   blk.b = blockIdx.z / p.numSplits;
-  blk.h = static_cast<int>(blockIdx.y);
-  blk.kvh = blk.h / (p.queryHeads / p.kvHeads);
+  const int group = p.queryHeads / p.kvHeads;
+  blk.packed = p.packGqa != 0;
+  blk.kvh = blk.packed ? static_cast<int>(blockIdx.y)
+                       : static_cast<int>(blockIdx.y) / group;
+  blk.headBase = blk.packed ? blk.kvh * group : static_cast<int>(blockIdx.y);
+  blk.rowBase = (blk.b * p.queryHeads + blk.headBase) * p.queries;
+  blk.rows = attentionSliceRows(p);
   blk.q0 = static_cast<Index>(blockIdx.x) * BlockM;
+  Index lastRow = blk.q0 + BlockM - 1;
+  if (lastRow > blk.rows - 1)
+    lastRow = blk.rows - 1;
+  blk.minQuery = blk.q0;
+  blk.maxQuery = lastRow;
+  if (blk.packed) {
+    // Rows of one head: their own range; rows of several heads: any query.
+    bool oneHead = blk.q0 / p.queries == lastRow / p.queries;
+    blk.minQuery = oneHead ? blk.q0 % p.queries : 0;
+    blk.maxQuery = oneHead ? lastRow % p.queries : p.queries - 1;
+  }
   blk.causal = p.causal != kAttentionCausalNone;
   blk.causalOffset =
       p.causal == kAttentionCausalLowerRight ? p.keys - p.queries : 0;
   Index keyEnd = p.keys;
   if (blk.causal) {
-    Index lastRow = blk.q0 + BlockM - 1;
-    if (lastRow > p.queries - 1)
-      lastRow = p.queries - 1;
-    Index limit = lastRow + blk.causalOffset + 1;
+    Index limit = blk.maxQuery + blk.causalOffset + 1;
     if (limit < keyEnd)
       keyEnd = limit < 0 ? 0 : limit;
   }
   int tiles = static_cast<int>(ceilDiv(keyEnd, BlockN));
   int perSplit = ceilDivInt(tiles, p.numSplits);
   blk.tileBegin = blk.split * perSplit;
-  blk.tileEnd = blk.tileBegin + perSplit < tiles ? blk.tileBegin + perSplit
-                                                 : tiles;
+  blk.tileEnd =
+      blk.tileBegin + perSplit < tiles ? blk.tileBegin + perSplit : tiles;
   if (blk.tileBegin > blk.tileEnd)
     blk.tileBegin = blk.tileEnd;
   return blk;
@@ -297,24 +350,47 @@ template <int BlockN, typename T, typename MaskT>
 KILN_DEVICE bool attnTileNeedsCheck(const AttentionParams<T, MaskT> &p,
                                     const AttnBlock &blk, Index j0) {
   return p.mask != nullptr || j0 + BlockN > p.keys ||
-         (blk.causal && j0 + BlockN - 1 > blk.q0 + blk.causalOffset);
+         (blk.causal && j0 + BlockN - 1 > blk.minQuery + blk.causalOffset);
 }
 
-/// The scaled score `s` of (row i, key j) after masking: -inf when hidden.
-template <typename T, typename MaskT>
-KILN_DEVICE float attnMasked(const AttentionParams<T, MaskT> &p,
-                             const AttnBlock &blk, float s, Index i, Index j) {
-  if (i >= p.queries || j >= p.keys ||
-      (blk.causal && j > i + blk.causalOffset))
+/// What hides keys from one row within one key tile: keys j0 + jRel with
+/// jRel > limit (past T, past the causal diagonal, or an invalid row), and
+/// the row's mask entries from key j0 on (null: no mask).
+template <typename MaskT> struct AttnRowMask {
+  int limit;
+  const MaskT *mask;
+};
+
+template <int BlockN, typename T, typename MaskT>
+KILN_DEVICE AttnRowMask<MaskT> attnRowMask(const AttentionParams<T, MaskT> &p,
+                                           const AttnBlock &blk,
+                                           const AttnRow &row, Index j0) {
+  AttnRowMask<MaskT> rm;
+  Index limit = p.keys - 1 - j0;
+  if (blk.causal && row.i + blk.causalOffset - j0 < limit)
+    limit = row.i + blk.causalOffset - j0;
+  if (!row.valid || limit < 0)
+    limit = -1;
+  rm.limit = limit < BlockN ? static_cast<int>(limit) : BlockN;
+  rm.mask = nullptr;
+  if (p.mask && rm.limit >= 0)
+    rm.mask = p.mask + blk.b * p.maskStride[0] + row.h * p.maskStride[1] +
+              row.i * p.maskStride[2] + j0 * p.maskStride[3];
+  return rm;
+}
+
+/// The scaled score `s` of key j0 + jRel after masking: -inf when hidden.
+template <typename MaskT>
+KILN_DEVICE float attnMasked(const AttnRowMask<MaskT> &rm, Index keyStride,
+                             float s, int jRel) {
+  if (jRel > rm.limit)
     return attnNegInf();
-  if (p.mask) {
-    Index at = blk.b * p.maskStride[0] + blk.h * p.maskStride[1] +
-               i * p.maskStride[2] + j * p.maskStride[3];
+  if (rm.mask) {
     if constexpr (sizeof(MaskT) == 1) {
-      if (!p.mask[at])
+      if (!rm.mask[jRel * keyStride])
         return attnNegInf();
     } else {
-      s += toFloat(p.mask[at]);
+      s += toFloat(rm.mask[jRel * keyStride]);
     }
   }
   return s;
@@ -354,8 +430,7 @@ template <> struct AttnMma<__half> {
   }
   static KILN_DEVICE unsigned pack(float lo, float hi) {
     return static_cast<unsigned>(__half_as_ushort(__float2half_rn(lo))) |
-           (static_cast<unsigned>(__half_as_ushort(__float2half_rn(hi)))
-            << 16);
+           (static_cast<unsigned>(__half_as_ushort(__float2half_rn(hi))) << 16);
   }
 };
 template <> struct AttnMma<__nv_bfloat16> {
@@ -366,8 +441,7 @@ template <> struct AttnMma<__nv_bfloat16> {
   static KILN_DEVICE unsigned pack(float lo, float hi) {
     return static_cast<unsigned>(
                __bfloat16_as_ushort(__float2bfloat16_rn(lo))) |
-           (static_cast<unsigned>(
-                __bfloat16_as_ushort(__float2bfloat16_rn(hi)))
+           (static_cast<unsigned>(__bfloat16_as_ushort(__float2bfloat16_rn(hi)))
             << 16);
   }
 };
@@ -406,13 +480,12 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
   const AttnBlock blk = attnBlock<BM, BN>(p);
   const int lane = static_cast<int>(threadIdx.x) % 32;
   const int warp = static_cast<int>(threadIdx.x) / 32;
-  const Index S = p.queries, Tk = p.keys;
-  const Index headRow0 = (blk.b * p.queryHeads + blk.h) * S;
+  const Index Tk = p.keys;
   const T *kBase = p.k + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
   const T *vBase = p.v + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
 
   if (blk.tileBegin < blk.tileEnd) {
-    attnLoadTile<BM, D, NT>(sQ, p.q + headRow0 * D, blk.q0, S);
+    attnLoadTile<BM, D, NT>(sQ, p.q + blk.rowBase * D, blk.q0, blk.rows);
     kiln_cp_async_commit();
     attnLoadTile<BN, D, NT>(sK, kBase, static_cast<Index>(blk.tileBegin) * BN,
                             Tk);
@@ -430,8 +503,10 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
     for (int e = 0; e < 4; ++e)
       o[n][e] = 0.0f;
   float rowMax[2] = {attnNegInf(), attnNegInf()};
-  float rowSum[2] = {0.0f, 0.0f}; // this thread's columns only
-  const Index rowA = blk.q0 + warp * 16 + g;
+  float rowSum[2] = {0.0f, 0.0f};            // this thread's columns only
+  const Index rowA = blk.q0 + warp * 16 + g; // slice rows rowA, rowA + 8
+  const AttnRow rowInfo[2] = {attnRow(blk, p.queries, rowA),
+                              attnRow(blk, p.queries, rowA + 8)};
 
   for (int t = blk.tileBegin; t < blk.tileEnd; ++t) {
     const int stage = (t - blk.tileBegin) & 1;
@@ -457,15 +532,15 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       unsigned a[4];
-      kiln_ldmatrix_x4(a, sQ + attnSwizzle<D>(warp * 16 + matRow +
-                                                  (mat & 1) * 8,
-                                              kk * 2 + (mat >> 1)));
+      kiln_ldmatrix_x4(a,
+                       sQ + attnSwizzle<D>(warp * 16 + matRow + (mat & 1) * 8,
+                                           kk * 2 + (mat >> 1)));
 #pragma unroll
       for (int np = 0; np < BN / 16; ++np) {
         unsigned bk[4];
-        kiln_ldmatrix_x4(bk, tK + attnSwizzle<D>(np * 16 + matRow +
-                                                     (mat >> 1) * 8,
-                                                 kk * 2 + (mat & 1)));
+        kiln_ldmatrix_x4(bk,
+                         tK + attnSwizzle<D>(np * 16 + matRow + (mat >> 1) * 8,
+                                             kk * 2 + (mat & 1)));
         AttnMma<T>::mma(s[2 * np], a, bk);
         AttnMma<T>::mma(s[2 * np + 1], a, bk + 2);
       }
@@ -475,27 +550,38 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
     const Index j0 = static_cast<Index>(t) * BN;
     const bool check = attnTileNeedsCheck<BN>(p, blk, j0);
     float tileMax[2] = {attnNegInf(), attnNegInf()};
+    if (check) {
+      const AttnRowMask<MaskT> rm[2] = {
+          attnRowMask<BN>(p, blk, rowInfo[0], j0),
+          attnRowMask<BN>(p, blk, rowInfo[1], j0)};
+#pragma unroll
+      for (int n = 0; n < BN / 8; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          s[n][e] = attnMasked(rm[e >> 1], p.maskStride[3], s[n][e] * p.scale,
+                               n * 8 + 2 * tig + (e & 1));
+    } else {
+#pragma unroll
+      for (int n = 0; n < BN / 8; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          s[n][e] *= p.scale;
+    }
 #pragma unroll
     for (int n = 0; n < BN / 8; ++n)
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        float v = s[n][e] * p.scale;
-        if (check)
-          v = attnMasked(p, blk, v, rowA + (e >> 1) * 8,
-                         j0 + n * 8 + 2 * tig + (e & 1));
-        s[n][e] = v;
-        tileMax[e >> 1] = fmaxf(tileMax[e >> 1], v);
-      }
+      for (int e = 0; e < 4; ++e)
+        tileMax[e >> 1] = fmaxf(tileMax[e >> 1], s[n][e]);
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu,
-                                                     tileMax[r], 1));
-      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu,
-                                                     tileMax[r], 2));
+      tileMax[r] =
+          fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
+      tileMax[r] =
+          fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
       float newMax = fmaxf(rowMax[r], tileMax[r]);
       // Nothing seen yet: o and rowSum are 0, any finite factor will do.
-      float alpha = rowMax[r] == attnNegInf() ? 0.0f
-                                              : attnExp(rowMax[r], newMax);
+      float alpha =
+          rowMax[r] == attnNegInf() ? 0.0f : attnExp(rowMax[r], newMax);
       rowMax[r] = newMax;
       rowSum[r] *= alpha;
 #pragma unroll
@@ -540,10 +626,9 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
   for (int r = 0; r < 2; ++r) {
     rowSum[r] += __shfl_xor_sync(0xffffffffu, rowSum[r], 1);
     rowSum[r] += __shfl_xor_sync(0xffffffffu, rowSum[r], 2);
-    const Index i = rowA + r * 8;
-    if (i >= S)
+    if (!rowInfo[r].valid)
       continue;
-    const Index row = headRow0 + i;
+    const Index row = blk.rowBase + rowA + r * 8;
     const float invL = rowSum[r] > 0.0f ? 1.0f / rowSum[r] : 0.0f;
 #pragma unroll
     for (int n = 0; n < D / 8; ++n)
@@ -563,23 +648,23 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
                 NT = Config::kThreads, R = Config::kRowsPerWarp,
                 DC = (D + 31) / 32;
   KILN_DYNAMIC_SHARED(float, attnSmem);
-  float *sQ = attnSmem;      // [BM][D]
-  float *sK = sQ + BM * D;   // [32][D + 1]
+  float *sQ = attnSmem;          // [BM][D]
+  float *sK = sQ + BM * D;       // [32][D + 1]
   float *sV = sK + BN * (D + 1); // [32][D]
-  float *sP = sV + BN * D;   // [BM][32]
+  float *sP = sV + BN * D;       // [BM][32]
 
   const AttnBlock blk = attnBlock<BM, BN>(p);
   const int tid = static_cast<int>(threadIdx.x);
   const int lane = tid % 32, warp = tid / 32;
-  const Index S = p.queries, Tk = p.keys;
-  const Index headRow0 = (blk.b * p.queryHeads + blk.h) * S;
+  const Index Tk = p.keys;
   const T *kBase = p.k + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
   const T *vBase = p.v + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
 
   if (blk.tileBegin < blk.tileEnd)
     for (int idx = tid; idx < BM * D; idx += NT) {
-      Index i = blk.q0 + idx / D;
-      sQ[idx] = i < S ? load(p.q, (headRow0 + i) * D + idx % D) : 0.0f;
+      Index r = blk.q0 + idx / D;
+      sQ[idx] =
+          r < blk.rows ? load(p.q, (blk.rowBase + r) * D + idx % D) : 0.0f;
     }
 
   float o[R][DC], rowMax[R], rowSum[R]; // rowSum: this lane's keys only
@@ -620,7 +705,10 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
     for (int r = 0; r < R; ++r) {
       float v = s[r] * p.scale;
       if (check)
-        v = attnMasked(p, blk, v, blk.q0 + warpRow + r, j0 + lane);
+        v = attnMasked(
+            attnRowMask<BN>(p, blk,
+                            attnRow(blk, p.queries, blk.q0 + warpRow + r), j0),
+            p.maskStride[3], v, lane);
       float newMax = fmaxf(rowMax[r], warpReduce<MaxOp>(v));
       float alpha =
           rowMax[r] == attnNegInf() ? 0.0f : attnExp(rowMax[r], newMax);
@@ -653,10 +741,10 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
 #pragma unroll
   for (int r = 0; r < R; ++r) {
     float l = warpReduce<SumOp>(rowSum[r]);
-    const Index i = blk.q0 + warpRow + r;
-    if (i >= S)
+    const Index slice = blk.q0 + warpRow + r;
+    if (slice >= blk.rows)
       continue;
-    const Index row = headRow0 + i;
+    const Index row = blk.rowBase + slice;
     const float invL = l > 0.0f ? 1.0f / l : 0.0f;
 #pragma unroll
     for (int c = 0; c < DC; ++c)
@@ -687,8 +775,8 @@ KILN_DEVICE void attentionForward(const AttentionParams<T, MaskT> &p,
 template <typename T, typename Epilogue = IdentityEpilogue>
 KILN_DEVICE void attentionCombine(const AttentionCombineParams<T> &p,
                                   const Epilogue &epi = Epilogue()) {
-  Index idx = static_cast<Index>(blockIdx.x) * kAttentionCombineThreads +
-              threadIdx.x;
+  Index idx =
+      static_cast<Index>(blockIdx.x) * kAttentionCombineThreads + threadIdx.x;
   if (idx >= p.rows * p.headDim)
     return;
   Index row = idx / p.headDim;

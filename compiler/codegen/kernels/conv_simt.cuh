@@ -21,7 +21,8 @@
 // strides, pads (top/left given; bottom/right only shape OH/OW, computed
 // by the caller, e.g. with convOutputSize), dilations; grid limits:
 // ceil((O/groups) / kBlockN) <= 65535, groups <= 65535 (canUseSimtConv2d).
-// No alignment requirement (scalar loads).
+// Spatial coordinates (H, W, oh*stride + r*dilation) are 32-bit, linear
+// offsets 64-bit. No alignment requirement (scalar loads).
 //
 //===----------------------------------------------------------------------===//
 

@@ -38,10 +38,11 @@
 // levels, a stride of 0 broadcasts; batchInner = 1 gives one level), C is
 // dense with strideC.
 //
-// Preconditions: any M, N, K >= 0 (every load and store is predicated);
+// Preconditions: M, N >= 1 and K >= 0, any values (every load and store is
+// predicated; K = 0 stores epilogue(0); an empty C must not be launched);
 // grid.y = ceil(N / kBlockN) <= 65535 and batch <= 65535 (CUDA grid
-// limits; canUseSimtGemm checks them). No alignment requirement: all global
-// accesses are scalar. Element types float, __half, __nv_bfloat16 (loads
+// limits); canUseSimtGemm checks all of them. No alignment requirement: all
+// global accesses are scalar. Element types float, __half, __nv_bfloat16 (loads
 // convert to fp32; accumulation is fp32).
 //
 //===----------------------------------------------------------------------===//
@@ -327,7 +328,7 @@ template <class Config, typename TA, typename TB, typename TC,
           typename Epilogue>
 KILN_HOST_DEVICE bool
 canUseSimtGemm(const SimtGemmParams<TA, TB, TC, Epilogue> &p) {
-  return p.m >= 0 && p.n >= 0 && p.k >= 0 && p.batch >= 1 &&
+  return p.m >= 1 && p.n >= 1 && p.k >= 0 && p.batch >= 1 &&
          p.batchInner >= 1 && ceilDiv(p.m, Config::kBlockM) <= 0x7fffffff &&
          ceilDiv(p.n, Config::kBlockN) <= 65535 && p.batch <= 65535;
 }

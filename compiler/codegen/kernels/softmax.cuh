@@ -114,10 +114,10 @@ KILN_DEVICE void softmaxRows(const SoftmaxParams<TO, Loader, Epilogue> &p) {
     for (int k = 0; k < Config::kItems; ++k) {
       const Index col = lane + static_cast<Index>(k) * kGroup;
       if (col < p.r) {
-        const float e = expf(v[k] - m);
+        const float shifted = v[k] - m;
+        const float e = expf(shifted);
         s += e;
-        if (!kLog)
-          v[k] = e;
+        v[k] = kLog ? shifted : e;
       }
     }
     s = groupReduce<kGroup, ReduceSum>(s, scratch);
@@ -128,7 +128,7 @@ KILN_DEVICE void softmaxRows(const SoftmaxParams<TO, Loader, Epilogue> &p) {
         const Index col = lane + static_cast<Index>(k) * kGroup;
         if (col < p.r)
           store(out, col,
-                p.epilogue(kLog ? v[k] - m - logS : v[k] / s, row, col));
+                p.epilogue(kLog ? v[k] - logS : v[k] / s, row, col));
       }
     }
   } else {

@@ -239,6 +239,111 @@ func.func @ints(%x: tensor<?xi64>, %y: tensor<?xi64>, %z: tensor<?xi32>) -> (ten
      {{{1}, {1}, {1}}, {{37}, {37}, {37}}, {{257}, {1}, {257}}}},
 };
 
+// GEMM groups (gemm_simt): the op's bias and the fused epilogue, batch
+// broadcasting, f16 storage, a configuration chosen by #kiln.kernel. Inputs
+// in [-1, 1] keep K-term sums of order sqrt(K), where fp32 accumulation
+// stays far below the 1e-5 bound.
+const GroupCase kGemmCases[] = {
+    {"LinearBiasGeluResidual",
+     R"mlir(
+func.func @mlp(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>, %r: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %0 = kiln.fusion ins(%x, %w, %b, %r : tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32> {
+  ^bb0(%a: tensor<?x64xf32>, %m: tensor<32x64xf32>, %c: tensor<32xf32>, %res: tensor<?x32xf32>):
+    %1 = kiln.linear %a, %m, %c transpose_weight : tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32> -> tensor<?x32xf32>
+    %2 = kiln.gelu %1 : tensor<?x32xf32>
+    %3 = kiln.add %2, %res : tensor<?x32xf32>
+    kiln.yield %3 : tensor<?x32xf32>
+  }
+  return %0 : tensor<?x32xf32>
+})mlir",
+     {{{1, 64}, {32, 64}, {32}, {1, 32}},
+      {{37, 64}, {32, 64}, {32}, {37, 32}},
+      {{130, 64}, {32, 64}, {32}, {130, 32}}},
+     1e-5,
+     1e-5,
+     1.0},
+    {"LinearRowMajorWeight3d",
+     R"mlir(
+func.func @proj(%x: tensor<?x?x?xf32>, %w: tensor<?x?xf32>) -> tensor<?x?x?xf32> {
+  %0 = kiln.fusion ins(%x, %w : tensor<?x?x?xf32>, tensor<?x?xf32>) -> tensor<?x?x?xf32> {
+  ^bb0(%a: tensor<?x?x?xf32>, %m: tensor<?x?xf32>):
+    %1 = kiln.linear %a, %m : tensor<?x?x?xf32>, tensor<?x?xf32> -> tensor<?x?x?xf32>
+    kiln.yield %1 : tensor<?x?x?xf32>
+  }
+  return %0 : tensor<?x?x?xf32>
+})mlir",
+     {{{2, 7, 13}, {13, 5}}, {{1, 1, 1}, {1, 1}}, {{3, 43, 97}, {97, 131}}},
+     1e-5,
+     1e-5,
+     1.0},
+    {"BatchedMatmulBroadcastRhs",
+     R"mlir(
+func.func @bmm(%a: tensor<?x?x?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %0 = kiln.fusion ins(%a, %b : tensor<?x?x?x?xf32>, tensor<?x?xf32>) -> tensor<?x?x?x?xf32> {
+  ^bb0(%x: tensor<?x?x?x?xf32>, %y: tensor<?x?xf32>):
+    %1 = kiln.matmul %x, %y : tensor<?x?x?x?xf32>, tensor<?x?xf32> -> tensor<?x?x?x?xf32>
+    %2 = kiln.relu %1 : tensor<?x?x?x?xf32>
+    kiln.yield %2 : tensor<?x?x?x?xf32>
+  }
+  return %0 : tensor<?x?x?x?xf32>
+})mlir",
+     {{{2, 3, 17, 29}, {29, 13}}, {{1, 1, 1, 1}, {1, 1}}},
+     1e-5,
+     1e-5,
+     1.0},
+    {"BatchedMatmulTwoLevels",
+     R"mlir(
+func.func @scores(%q: tensor<2x3x?x16xf32>, %k: tensor<2x1x16x?xf32>) -> tensor<2x3x?x?xf32> {
+  %0 = kiln.fusion ins(%q, %k : tensor<2x3x?x16xf32>, tensor<2x1x16x?xf32>) -> tensor<2x3x?x?xf32> {
+  ^bb0(%x: tensor<2x3x?x16xf32>, %y: tensor<2x1x16x?xf32>):
+    %s = kiln.constant dense<0.25> : tensor<f32>
+    %1 = kiln.matmul %x, %y : tensor<2x3x?x16xf32>, tensor<2x1x16x?xf32> -> tensor<2x3x?x?xf32>
+    %2 = kiln.mul %1, %s : (tensor<2x3x?x?xf32>, tensor<f32>) -> tensor<2x3x?x?xf32>
+    kiln.yield %2 : tensor<2x3x?x?xf32>
+  }
+  return %0 : tensor<2x3x?x?xf32>
+})mlir",
+     {{{2, 3, 1, 16}, {2, 1, 16, 1}}, {{2, 3, 11, 16}, {2, 1, 16, 19}}},
+     1e-5,
+     1e-5,
+     1.0},
+    // f16 storage, fp32 accumulation: the evaluator rounds the product once
+    // to f16 from an exact sum, the kernel from an fp32 sum, so results may
+    // differ by one f16 ulp (allowed), plus one more after the f16 tanh
+    // (the 2^-10 relative term).
+    {"HalfMatmulTanhCast",
+     R"mlir(
+func.func @half(%a: tensor<?x?xf16>, %b: tensor<?x?xf16>) -> tensor<?x?xf32> {
+  %0 = kiln.fusion ins(%a, %b : tensor<?x?xf16>, tensor<?x?xf16>) -> tensor<?x?xf32> {
+  ^bb0(%x: tensor<?x?xf16>, %y: tensor<?x?xf16>):
+    %1 = kiln.matmul %x, %y : tensor<?x?xf16>, tensor<?x?xf16> -> tensor<?x?xf16>
+    %2 = kiln.tanh %1 : tensor<?x?xf16>
+    %3 = kiln.cast %2 : tensor<?x?xf16> to tensor<?x?xf32>
+    kiln.yield %3 : tensor<?x?xf32>
+  }
+  return %0 : tensor<?x?xf32>
+})mlir",
+     {{{5, 7}, {7, 3}}, {{31, 61}, {61, 37}}},
+     1.0 / 1024,
+     1e-3,
+     1.0},
+    {"ConfiguredTile",
+     R"mlir(
+func.func @tiled(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %0 = kiln.fusion ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+      configs [#kiln.kernel<arch = "host", profile = 0, template = "gemm_simt", tile = [64, 32, 8, 4, 4], stages = 1, warps = 4>] {
+  ^bb0(%x: tensor<?x?xf32>, %y: tensor<?x?xf32>):
+    %1 = kiln.matmul %x, %y : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
+    kiln.yield %1 : tensor<?x?xf32>
+  }
+  return %0 : tensor<?x?xf32>
+})mlir",
+     {{{1, 1}, {1, 1}}, {{67, 9}, {9, 41}}, {{129, 33}, {33, 65}}},
+     1e-5,
+     1e-5,
+     1.0},
+};
+
 // Names the case in gtest's messages instead of dumping its bytes.
 void PrintTo(const GroupCase &groupCase, std::ostream *os) {
   *os << groupCase.name;
@@ -474,6 +579,8 @@ TEST_P(FusionKernel, CompilesWithoutSpillsForEveryArchitecture) {
 
 INSTANTIATE_TEST_SUITE_P(Elementwise, FusionKernel,
                          ::testing::ValuesIn(kElementwiseCases),
+                         [](const auto &info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Gemm, FusionKernel, ::testing::ValuesIn(kGemmCases),
                          [](const auto &info) { return info.param.name; });
 
 // Launch formulas: what the runtime evaluates and the kernel prints.
