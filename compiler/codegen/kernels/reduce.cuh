@@ -146,8 +146,8 @@ template <typename T> struct MatrixLoader {
 /// same (xor butterfly, then the warps' partials combined in warp order).
 /// Groups wider than a warp use `scratch` (one float per warp of the block)
 /// and two barriers, so every thread of the block must call it.
-template <int Group, class Op> KILN_DEVICE float groupReduce(float v,
-                                                             float *scratch) {
+template <int Group, class Op>
+KILN_DEVICE float groupReduce(float v, float *scratch) {
   if constexpr (Group <= 32) {
 #pragma unroll
     for (int offset = Group / 2; offset > 0; offset >>= 1)
@@ -174,8 +174,7 @@ template <int Group, class Op> KILN_DEVICE float groupReduce(float v,
 
 // ---- Reductions ----
 
-template <typename TO, typename Loader, typename Epilogue>
-struct ReduceParams {
+template <typename TO, typename Loader, typename Epilogue> struct ReduceParams {
   Loader loader; // float(row, col): [outer, R] (rows) or [outer*R, inner]
   TO *output;    // [outer, inner], row-major
   Index outer, r, inner;
@@ -240,8 +239,7 @@ KILN_DEVICE void reduceColumns(const ReduceParams<TO, Loader, Epilogue> &p) {
   KILN_SHARED(float, part, [Config::kThreadsY][Config::kThreadsX]);
   const int tx = threadIdx.x % Config::kThreadsX;
   const int ty = threadIdx.x / Config::kThreadsX;
-  const Index column =
-      static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
+  const Index column = static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
   const bool valid = column < p.outer * p.inner;
   const Index o = valid ? column / p.inner : 0;
   const Index i = column - o * p.inner;
@@ -377,8 +375,7 @@ KILN_DEVICE void argReduceColumns(const ArgReduceParams<Loader> &p) {
   KILN_SHARED(Index, partI, [Config::kThreadsY][Config::kThreadsX]);
   const int tx = threadIdx.x % Config::kThreadsX;
   const int ty = threadIdx.x / Config::kThreadsX;
-  const Index column =
-      static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
+  const Index column = static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
   const bool valid = column < p.outer * p.inner;
   const Index o = valid ? column / p.inner : 0;
   const Index i = column - o * p.inner;
@@ -402,8 +399,7 @@ KILN_DEVICE void argReduceColumns(const ArgReduceParams<Loader> &p) {
 }
 
 template <class Config, typename Loader>
-KILN_HOST_DEVICE dim3
-argReduceColumnsGrid(const ArgReduceParams<Loader> &p) {
+KILN_HOST_DEVICE dim3 argReduceColumnsGrid(const ArgReduceParams<Loader> &p) {
   return dim3(
       static_cast<unsigned>(ceilDiv(p.outer * p.inner, Config::kThreadsX)));
 }
@@ -415,8 +411,7 @@ KILN_HOST_DEVICE bool canUseArgReduceRows(const ArgReduceParams<Loader> &p) {
 }
 
 template <class Config, typename Loader>
-KILN_HOST_DEVICE bool
-canUseArgReduceColumns(const ArgReduceParams<Loader> &p) {
+KILN_HOST_DEVICE bool canUseArgReduceColumns(const ArgReduceParams<Loader> &p) {
   return p.outer >= 1 && p.inner >= 1 && p.r >= 1 &&
          ceilDiv(p.outer * p.inner, Config::kThreadsX) <= 0x7fffffff;
 }

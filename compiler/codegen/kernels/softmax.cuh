@@ -10,8 +10,8 @@
 //    is loaded once into registers (thread t holds columns t + k *
 //    kThreadsPerRow, coalesced) and the kernel makes three passes over the
 //    registers: max (group reduction), sum of exp(x - max) (group
-//    reduction), write exp(x - max) / sum or x - max - log(sum). Longer rows
-//    take the streaming path: one pass over the loader keeps an online
+//    reduction), write exp(x - max) * (1 / sum) or x - max - log(sum). Longer
+//    rows take the streaming path: one pass over the loader keeps an online
 //    (max, sum) per thread — on a new maximum the sum is rescaled by
 //    exp(old - new) — the group merges them (max first, then each partial
 //    sum rescaled to the group max and summed), and a second pass re-reads
@@ -83,9 +83,11 @@ KILN_DEVICE float rescaleSum(float s, float m, float total) {
   return m == negativeInfinity() ? 0.0f : s * expf(m - total);
 }
 
+/// The output for x given the row max m and norm = log(sum) (kLog) or
+/// 1 / sum: one reciprocal per row instead of a division per element.
 template <bool kLog>
-KILN_DEVICE float softmaxValue(float x, float m, float s, float logS) {
-  return kLog ? x - m - logS : expf(x - m) / s;
+KILN_DEVICE float softmaxValue(float x, float m, float norm) {
+  return kLog ? x - m - norm : expf(x - m) * norm;
 }
 
 /// Row case: grid softmaxRowsGrid<Config>(p), block Config::kThreads.
@@ -121,14 +123,14 @@ KILN_DEVICE void softmaxRows(const SoftmaxParams<TO, Loader, Epilogue> &p) {
       }
     }
     s = groupReduce<kGroup, ReduceSum>(s, scratch);
-    const float logS = kLog ? logf(s) : 0.0f;
+    const float norm = kLog ? logf(s) : 1.0f / s;
     if (valid) {
 #pragma unroll
       for (int k = 0; k < Config::kItems; ++k) {
         const Index col = lane + static_cast<Index>(k) * kGroup;
         if (col < p.r)
           store(out, col,
-                p.epilogue(kLog ? v[k] - logS : v[k] / s, row, col));
+                p.epilogue(kLog ? v[k] - norm : v[k] * norm, row, col));
       }
     }
   } else {
@@ -138,12 +140,11 @@ KILN_DEVICE void softmaxRows(const SoftmaxParams<TO, Loader, Epilogue> &p) {
         onlineSoftmaxAdd(m, s, p.loader(row, col));
     const float total = groupReduce<kGroup, ReduceMax>(m, scratch);
     s = groupReduce<kGroup, ReduceSum>(rescaleSum(s, m, total), scratch);
-    const float logS = kLog ? logf(s) : 0.0f;
+    const float norm = kLog ? logf(s) : 1.0f / s;
     if (valid)
       for (Index col = lane; col < p.r; col += kGroup)
         store(out, col,
-              p.epilogue(softmaxValue<kLog>(p.loader(row, col), total, s,
-                                            logS),
+              p.epilogue(softmaxValue<kLog>(p.loader(row, col), total, norm),
                          row, col));
   }
 }
@@ -165,13 +166,11 @@ canUseSoftmaxRows(const SoftmaxParams<TO, Loader, Epilogue> &p) {
 /// Config::kThreads.
 template <class Config, bool kLog, typename TO, typename Loader,
           typename Epilogue>
-KILN_DEVICE void
-softmaxColumns(const SoftmaxParams<TO, Loader, Epilogue> &p) {
+KILN_DEVICE void softmaxColumns(const SoftmaxParams<TO, Loader, Epilogue> &p) {
   KILN_SHARED(float, part, [Config::kThreadsY][Config::kThreadsX]);
   const int tx = threadIdx.x % Config::kThreadsX;
   const int ty = threadIdx.x / Config::kThreadsX;
-  const Index column =
-      static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
+  const Index column = static_cast<Index>(blockIdx.x) * Config::kThreadsX + tx;
   const bool valid = column < p.outer * p.inner;
   const Index o = valid ? column / p.inner : 0;
   const Index i = column - o * p.inner;
@@ -195,13 +194,13 @@ softmaxColumns(const SoftmaxParams<TO, Loader, Epilogue> &p) {
     for (int y = 1; y < Config::kThreadsY; ++y)
       s += part[y][tx];
   }
-  const float logS = kLog ? logf(s) : 0.0f;
+  const float norm = kLog ? logf(s) : 1.0f / s;
   if (valid)
     for (Index r = ty; r < p.r; r += Config::kThreadsY) {
       const Index row = o * p.r + r;
       store(p.output, row * p.inner + i,
-            p.epilogue(softmaxValue<kLog>(p.loader(row, i), total, s, logS),
-                       row, i));
+            p.epilogue(softmaxValue<kLog>(p.loader(row, i), total, norm), row,
+                       i));
     }
 }
 
