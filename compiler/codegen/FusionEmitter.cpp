@@ -112,53 +112,85 @@ llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
                                    const std::vector<ShapeExpr> &targetShape,
                                    const std::string &indent) {
   unsigned rank = targetShape.size();
-  bool coords = false;
+  // The broadcast offset of `input` into `offset`: the target coordinates
+  // are recovered from `i` innermost first, and the input's dims of 1 do
+  // not advance (numpy alignment from the right). Statically-1 dims are
+  // skipped; dynamic ones are checked at run time.
+  auto emitBroadcastOffset = [&](unsigned input, const std::string &offset,
+                                 const std::string &in) {
+    unsigned inRank = kernel.inputRanks[input];
+    os << in << "kiln::kernels::Index rem = i;\n";
+    for (int d = rank - 1; d >= static_cast<int>(rank - inRank); --d) {
+      os << in << "const kiln::kernels::Index c" << d << " = ";
+      if (d == 0)
+        os << "rem;\n";
+      else
+        os << "rem % " << dim(targetShape[d]) << ";\n"
+           << in << "rem /= " << dim(targetShape[d]) << ";\n";
+      if (d > 0 && !targetShape[d].constantValue())
+        kernel.dividesByRuntimeDims = true;
+    }
+    std::string stride = "s" + std::to_string(input);
+    os << in << "kiln::kernels::Index " << stride << " = 1;\n";
+    os << in << offset << " = 0;\n";
+    for (int d = inRank - 1; d >= 0; --d) {
+      ShapeExpr inDimExpr = inputDim(input, d);
+      std::string inDim = dim(inDimExpr);
+      std::optional<int64_t> known = inDimExpr.constantValue();
+      if (known && *known == 1)
+        continue; // broadcast: never advances
+      if (!known) // a dynamic dim may turn out to be 1
+        os << in << "if (" << inDim << " != 1)\n" << in << "  ";
+      else
+        os << in;
+      os << offset << " += c" << (rank - inRank + d) << " * " << stride
+         << ";\n";
+      if (d > 0)
+        os << in << stride << " *= " << inDim << ";\n";
+    }
+  };
   for (unsigned input : inputs) {
     Value arg = FusionOp(plan.group).getBody().front().getArgument(input);
+    unsigned inRank = kernel.inputRanks[input];
+    if (inRank > rank)
+      return codegenError(plan.anchor ? plan.anchor
+                                      : FusionOp(plan.group).getOperation(),
+                          "a fused operand has more dims than the result");
+    // Same dims as the target (statically, or the very dims it is made of):
+    // read at `i`. Dims that may differ only at run time (dynamic ones) get
+    // a run-time test, so the division-free path is the common one.
+    bool sameDims = inRank == rank;
+    std::string sameTest;
+    for (unsigned d = 0; sameDims && d < rank; ++d) {
+      ShapeExpr a = inputDim(input, d), t = targetShape[d];
+      if (a.toString() == t.toString())
+        continue;
+      std::optional<int64_t> ka = a.constantValue(), kt = t.constantValue();
+      if (ka && kt) {
+        sameDims = *ka == *kt;
+        continue;
+      }
+      sameTest += (sameTest.empty() ? "" : " && ") + dim(a) + " == " + dim(t);
+    }
+    sameDims = sameDims || sameStaticShape(arg.getType(), shapeReference);
     std::string index;
-    if (sameStaticShape(arg.getType(), shapeReference)) {
+    if (sameDims && sameTest.empty()) {
       index = "i";
     } else if (staticallyOneElement(arg.getType())) {
       index = "0";
     } else {
-      // numpy broadcasting: the input's dims align with the target's last
-      // ones; a dim of 1 does not advance. The coordinates are recovered
-      // once, innermost first.
-      unsigned inRank = kernel.inputRanks[input];
-      if (inRank > rank)
-        return codegenError(plan.anchor ? plan.anchor
-                                        : FusionOp(plan.group).getOperation(),
-                            "a fused operand has more dims than the result");
-      if (!coords) {
-        os << indent << "kiln::kernels::Index rem = i;\n";
-        for (int d = rank - 1; d >= 0; --d) {
-          os << indent << "const kiln::kernels::Index c" << d << " = ";
-          if (d == 0)
-            os << "rem;\n";
-          else
-            os << "rem % " << dim(targetShape[d]) << ";\n"
-               << indent << "rem /= " << dim(targetShape[d]) << ";\n";
-        }
-        coords = true;
-      }
       std::string offset = "o" + std::to_string(input);
-      std::string stride = "s" + std::to_string(input);
-      os << indent << "kiln::kernels::Index " << offset << " = 0, " << stride
-         << " = 1;\n";
-      for (int d = inRank - 1; d >= 0; --d) {
-        ShapeExpr inDimExpr = inputDim(input, d);
-        std::string inDim = dim(inDimExpr);
-        std::optional<int64_t> known = inDimExpr.constantValue();
-        if (known && *known == 1)
-          continue; // broadcast: never advances
-        if (!known) // a dynamic dim may turn out to be 1
-          os << indent << "if (" << inDim << " != 1)\n" << indent << "  ";
-        else
-          os << indent;
-        os << offset << " += c" << (rank - inRank + d) << " * " << stride
-           << ";\n";
-        if (d > 0)
-          os << indent << stride << " *= " << inDim << ";\n";
+      os << indent << "kiln::kernels::Index " << offset << ";\n";
+      if (sameDims) {
+        os << indent << "if (" << sameTest << ") {\n"
+           << indent << "  " << offset << " = i;\n"
+           << indent << "} else {\n";
+        emitBroadcastOffset(input, offset, indent + "  ");
+        os << indent << "}\n";
+      } else {
+        os << indent << "{\n";
+        emitBroadcastOffset(input, offset, indent + "  ");
+        os << indent << "}\n";
       }
       index = offset;
     }
@@ -441,7 +473,7 @@ emitFusionModule(func::FuncOp function, const FusionEmitOptions &options) {
       error = emitElementwiseKernel(writer);
     } else {
       const detail::Family *family = detail::findFamily(plan.anchor);
-      includes.insert(family->header);
+      includes.insert(family->header(plan.anchor));
       error = family->emit(writer);
     }
     if (error)

@@ -58,6 +58,10 @@ struct FusionKernel {
   ShapeExpr workspaceBytes = 0;
   /// No barrier or warp collective: the simulator may run it without fibers.
   bool barrierFree = false;
+  /// Some operand is addressed by dividing an index by a run-time dim (a
+  /// dynamic dim that may broadcast): a 64-bit division, whose call sequence
+  /// can make ptxas spill around it.
+  bool dividesByRuntimeDims = false;
 
   /// Index of the first dim of input `i` / result `i` in the dims table.
   unsigned inputDimsOffset(unsigned i) const;

@@ -103,7 +103,9 @@ private:
 /// how to emit a group around one.
 struct Family {
   const char *name;
-  const char *header;
+  /// The kernel-library header (under compiler/codegen/kernels/) the
+  /// group's kernel includes.
+  const char *(*header)(mlir::Operation *anchor);
   bool (*matches)(mlir::Operation *anchor);
   llvm::Error (*emit)(GroupWriter &writer);
 };
@@ -117,7 +119,11 @@ std::string roundTo(mlir::kiln::ElementKind kind, const std::string &value);
 
 // The families (one file each).
 bool isGemmAnchor(mlir::Operation *op);
+const char *gemmHeader(mlir::Operation *anchor);
 llvm::Error emitGemm(GroupWriter &writer);
+bool isRowAnchor(mlir::Operation *op);
+const char *rowHeader(mlir::Operation *anchor);
+llvm::Error emitRow(GroupWriter &writer);
 
 } // namespace kiln::codegen::detail
 

@@ -18,7 +18,8 @@ namespace kiln::codegen::detail {
 namespace {
 
 const Family kFamilies[] = {
-    {"gemm", "gemm_simt.cuh", isGemmAnchor, emitGemm},
+    {"gemm", gemmHeader, isGemmAnchor, emitGemm},
+    {"row", rowHeader, isRowAnchor, emitRow},
 };
 
 } // namespace

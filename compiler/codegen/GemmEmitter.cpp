@@ -30,6 +30,8 @@ namespace kiln::codegen::detail {
 
 bool isGemmAnchor(Operation *op) { return isa<MatmulOp, LinearOp>(op); }
 
+const char *gemmHeader(Operation *) { return "gemm_simt.cuh"; }
+
 namespace {
 
 struct SimtConfig {

@@ -1,0 +1,452 @@
+//===- RowEmitter.cpp - Softmax, normalization and reduction groups -------===//
+//
+// Groups anchored on kiln.softmax / kiln.log_softmax, kiln.layer_norm /
+// kiln.rms_norm and the float kiln.reduce_* ops, lowered to the row and
+// column templates of softmax.cuh, norm.cuh and reduce.cuh. The anchor's
+// input is viewed as [outer, R, inner] (R the reduced extent): the row
+// templates when inner is statically 1, the column templates otherwise.
+//
+// Elementwise ops computing the anchor's input (x * scale + mask before a
+// softmax, x + residual before a norm) become the loader functor, called
+// with (row, col) of the matrix the template walks; elementwise ops on the
+// anchor's result become the epilogue functor. The loader produces a tensor
+// of the anchor input's shape, which is taken from a group input of the
+// same type (the one the prologue starts from).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/FusionEmitterImpl.h"
+#include "compiler/codegen/ScalarEmitter.h"
+
+#include "dialects/kiln/KilnOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace kiln::codegen::detail {
+
+bool isRowAnchor(Operation *op) {
+  if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, RmsNormOp>(op))
+    return true;
+  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
+          op))
+    return isFloatKind(kindOf(op->getResult(0)));
+  return false;
+}
+
+namespace {
+
+struct RowShape {
+  /// The anchor input's dims.
+  std::vector<ShapeExpr> dims;
+  Type type;
+  ShapeExpr outer = 1, r = 1, inner = 1;
+  bool rowCase = true;
+};
+
+/// The shape of the anchor's input: a group input itself, or the group
+/// input of the same type the prologue computes it from.
+llvm::Expected<RowShape> inputShape(GroupWriter &w, Value x) {
+  RowShape shape;
+  shape.type = x.getType();
+  std::optional<unsigned> source = w.inputIndex(x);
+  if (!source) {
+    Block &body = FusionOp(w.plan.group).getBody().front();
+    for (BlockArgument arg : body.getArguments())
+      if (arg.getType() == x.getType() && !arg.use_empty()) {
+        source = arg.getArgNumber();
+        break;
+      }
+  }
+  if (!source)
+    return codegenError(w.plan.anchor,
+                        "the fused ops computing its input must start from a "
+                        "group input of the same type (its shape)");
+  shape.dims = w.inputShape(*source);
+  return shape;
+}
+
+/// Splits `dims` at the contiguous range [first, last] into outer, R, inner.
+void split(RowShape &shape, unsigned first, unsigned last) {
+  std::vector<ShapeExpr> outer, r, inner;
+  for (unsigned d = 0; d < shape.dims.size(); ++d)
+    (d < first ? outer : d <= last ? r : inner).push_back(shape.dims[d]);
+  shape.outer = product(outer);
+  shape.r = product(r);
+  shape.inner = product(inner);
+  std::optional<int64_t> known = shape.inner.constantValue();
+  shape.rowCase = known && *known == 1;
+}
+
+struct RowTile {
+  int64_t threads, rowsPerBlock, items;
+  int64_t threadsPerRow() const { return threads / rowsPerBlock; }
+};
+struct ColumnTile {
+  int64_t threadsX, threadsY;
+};
+
+llvm::Error checkRowTile(GroupWriter &w, const RowTile &t) {
+  int64_t perRow = t.rowsPerBlock > 0 ? t.threads / t.rowsPerBlock : 0;
+  if (t.threads <= 0 || t.threads % 32 || t.threads > 1024 ||
+      t.rowsPerBlock <= 0 || t.threads % t.rowsPerBlock || perRow <= 0 ||
+      (perRow & (perRow - 1)) || t.items <= 0)
+    return codegenError(w.plan.anchor,
+                        llvm::formatv("row tile [{0}, {1}, {2}] is not valid "
+                                      "(whole warps up to 1024 threads, a "
+                                      "power-of-two group per row, items "
+                                      ">= 1)",
+                                      t.threads, t.rowsPerBlock, t.items)
+                            .str());
+  return llvm::Error::success();
+}
+
+llvm::Error checkColumnTile(GroupWriter &w, const ColumnTile &t) {
+  int64_t threads = t.threadsX * t.threadsY;
+  if (t.threadsX <= 0 || t.threadsY <= 0 || threads % 32 || threads > 1024)
+    return codegenError(w.plan.anchor,
+                        llvm::formatv("column tile [{0}, {1}] is not valid "
+                                      "(whole warps up to 1024 threads)",
+                                      t.threadsX, t.threadsY)
+                            .str());
+  return llvm::Error::success();
+}
+
+/// The configured tile when the group's #kiln.kernel names `templateName`.
+std::optional<llvm::ArrayRef<int64_t>> configuredTile(GroupWriter &w,
+                                                      llvm::StringRef name) {
+  if (w.config && w.config.getTemplateName() == name)
+    return w.config.getTile();
+  return std::nullopt;
+}
+
+llvm::Expected<RowTile> rowTile(GroupWriter &w, llvm::StringRef name,
+                                RowTile fallback) {
+  RowTile tile = fallback;
+  if (auto t = configuredTile(w, name)) {
+    if (t->size() != 3)
+      return codegenError(w.plan.anchor,
+                          name + " takes tile = [threads, rowsPerBlock, "
+                                 "items]");
+    tile = {(*t)[0], (*t)[1], (*t)[2]};
+  }
+  if (llvm::Error error = checkRowTile(w, tile))
+    return std::move(error);
+  return tile;
+}
+
+llvm::Expected<ColumnTile> columnTile(GroupWriter &w, llvm::StringRef name,
+                                      ColumnTile fallback) {
+  ColumnTile tile = fallback;
+  if (auto t = configuredTile(w, name)) {
+    if (t->size() != 2)
+      return codegenError(w.plan.anchor,
+                          name + " takes tile = [threadsX, threadsY]");
+    tile = {(*t)[0], (*t)[1]};
+  }
+  if (llvm::Error error = checkColumnTile(w, tile))
+    return std::move(error);
+  return tile;
+}
+
+const char *kRowSignature =
+    "kiln::kernels::Index row, kiln::kernels::Index col";
+const char *kEpilogueSignature =
+    "float value, kiln::kernels::Index row, kiln::kernels::Index col";
+
+/// Writes the loader (the prologue producing the anchor's input `x`) and the
+/// epilogue functors; `loaderIndex` / `epilogueIndex` are the linear
+/// indices of (row, col) in the input and output tensors.
+llvm::Error emitFunctors(GroupWriter &w, Value x, const RowShape &shape,
+                         const std::string &loaderIndex,
+                         const std::string &epilogueIndex) {
+  std::vector<unsigned> extra;
+  if (std::optional<unsigned> i = w.inputIndex(x))
+    extra.push_back(*i);
+  llvm::Expected<std::string> loader =
+      w.emitFunctor(w.kernel.name + "_loader", w.plan.prologue, {}, x,
+                    shape.type, shape.dims, kRowSignature, loaderIndex, extra);
+  if (!loader)
+    return loader.takeError();
+  ElementKind kind = kindOf(w.plan.anchor->getResult(0));
+  llvm::Expected<std::string> epilogue =
+      w.emitFunctor(w.kernel.name + "_epilogue", w.plan.epilogue,
+                    {{w.plan.anchor->getResult(0), roundTo(kind, "value")}},
+                    w.plan.result, w.plan.result.getType(), w.outputShape(0),
+                    kEpilogueSignature, epilogueIndex);
+  if (!epilogue)
+    return epilogue.takeError();
+  w.os << *loader << *epilogue;
+  return llvm::Error::success();
+}
+
+std::string rowConfigType(const RowTile &t) {
+  return llvm::formatv("kiln::kernels::RowConfig<{0}, {1}, {2}>", t.threads,
+                       t.rowsPerBlock, t.items)
+      .str();
+}
+std::string columnConfigType(const ColumnTile &t) {
+  return llvm::formatv("kiln::kernels::ColumnConfig<{0}, {1}>", t.threadsX,
+                       t.threadsY)
+      .str();
+}
+
+/// The result must have the anchor's shape (the epilogue is elementwise).
+llvm::Error checkSameShape(GroupWriter &w) {
+  auto a = cast<RankedTensorType>(w.plan.anchor->getResult(0).getType());
+  auto b = cast<RankedTensorType>(w.plan.result.getType());
+  for (unsigned d = 0; d < a.getRank(); ++d)
+    if (!a.isDynamicDim(d) && !b.isDynamicDim(d) &&
+        a.getDimSize(d) != b.getDimSize(d))
+      return codegenError(FusionOp(w.plan.group),
+                          "the epilogue broadcasts the anchor's result");
+  return llvm::Error::success();
+}
+
+std::string kernelHead(GroupWriter &w, int64_t threads) {
+  return "extern \"C\" __global__ void __launch_bounds__(" +
+         std::to_string(threads) + ") " + w.kernel.name + w.kernelSignature() +
+         " {\n";
+}
+
+llvm::Error emitSoftmax(GroupWriter &w) {
+  Operation *anchor = w.plan.anchor;
+  bool log = isa<LogSoftmaxOp>(anchor);
+  Value x = anchor->getOperand(0);
+  int64_t axis = log ? cast<LogSoftmaxOp>(anchor).getAxis()
+                     : cast<SoftmaxOp>(anchor).getAxis();
+  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  if (!shapeOr)
+    return shapeOr.takeError();
+  RowShape shape = *shapeOr;
+  if (axis < 0)
+    axis += shape.dims.size();
+  split(shape, axis, axis);
+  if (llvm::Error error = checkSameShape(w))
+    return error;
+  FusionKernel &kernel = w.kernel;
+  std::string cols = w.dim(shape.rowCase ? shape.r : shape.inner);
+  std::string index = "row * " + cols + " + col";
+  if (llvm::Error error = emitFunctors(w, x, shape, index, index))
+    return error;
+  std::string params = "kiln::kernels::SoftmaxParams<" + w.outputType(0) +
+                       ", " + kernel.name + "_loader, " + kernel.name +
+                       "_epilogue>";
+  std::string body;
+  int64_t threads;
+  if (shape.rowCase) {
+    // A warp per row holds rows up to 1024 in registers; a block per row,
+    // up to 4096 (longer rows stream through the loader twice).
+    std::optional<int64_t> r = shape.r.constantValue();
+    RowTile fallback =
+        r && *r > 1024 ? RowTile{512, 1, 8} : RowTile{128, 4, 32};
+    llvm::Expected<RowTile> tile = rowTile(w, "softmax_rows", fallback);
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threads;
+    kernel.templateName = "softmax_rows";
+    kernel.configuration =
+        llvm::formatv("{0} threads, {1} rows per block, {2} items", threads,
+                      tile->rowsPerBlock, tile->items)
+            .str();
+    kernel.grid[0] = ceilDiv(shape.outer, tile->rowsPerBlock);
+    body = "kiln::kernels::softmaxRows<" + rowConfigType(*tile) + ", " +
+           (log ? "true" : "false") + ">(p);";
+  } else {
+    llvm::Expected<ColumnTile> tile =
+        columnTile(w, "softmax_columns", ColumnTile{32, 4});
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threadsX * tile->threadsY;
+    kernel.templateName = "softmax_columns";
+    kernel.configuration =
+        llvm::formatv("{0} x {1} threads", tile->threadsX, tile->threadsY)
+            .str();
+    kernel.grid[0] = ceilDiv(shape.outer * shape.inner, tile->threadsX);
+    body = "kiln::kernels::softmaxColumns<" + columnConfigType(*tile) + ", " +
+           (log ? "true" : "false") + ">(p);";
+  }
+  kernel.block[0] = static_cast<unsigned>(threads);
+  w.os << kernelHead(w, threads) << "  " << params << " p;\n"
+       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
+       << "  p.output = out0;\n"
+       << "  p.outer = " << w.dim(shape.outer) << ";\n"
+       << "  p.r = " << w.dim(shape.r) << ";\n"
+       << "  p.inner = " << w.dim(shape.inner) << ";\n"
+       << "  p.epilogue = " << w.functorInit(kernel.name + "_epilogue")
+       << ";\n  " << body << "\n}\n";
+  return llvm::Error::success();
+}
+
+llvm::Error emitNorm(GroupWriter &w) {
+  Operation *anchor = w.plan.anchor;
+  bool layer = isa<LayerNormOp>(anchor);
+  Value x = anchor->getOperand(0), scale = anchor->getOperand(1), bias;
+  int64_t axis;
+  double epsilon;
+  if (auto ln = dyn_cast<LayerNormOp>(anchor)) {
+    bias = ln.getBias();
+    axis = ln.getAxis();
+    epsilon = ln.getEpsilon().convertToDouble();
+  } else {
+    auto rms = cast<RmsNormOp>(anchor);
+    axis = rms.getAxis();
+    epsilon = rms.getEpsilon().convertToDouble();
+  }
+  std::optional<unsigned> s = w.inputIndex(scale);
+  std::optional<unsigned> b = bias ? w.inputIndex(bias) : std::nullopt;
+  if (!s || (bias && !b))
+    return codegenError(anchor, "scale and bias must be inputs of the group");
+  if (w.kernel.inputKinds[*s] !=
+      (b ? w.kernel.inputKinds[*b] : w.kernel.inputKinds[*s]))
+    return codegenError(anchor, "scale and bias of different element types");
+  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  if (!shapeOr)
+    return shapeOr.takeError();
+  RowShape shape = *shapeOr;
+  if (axis < 0)
+    axis += shape.dims.size();
+  split(shape, axis, shape.dims.size() - 1);
+  if (llvm::Error error = checkSameShape(w))
+    return error;
+  FusionKernel &kernel = w.kernel;
+  ShapeExpr rows = shape.outer, cols = shape.r;
+  std::string index = "row * " + w.dim(cols) + " + col";
+  if (llvm::Error error = emitFunctors(w, x, shape, index, index))
+    return error;
+  // A block per row holds hidden sizes up to 4096 in registers; short rows
+  // take a warp each.
+  std::optional<int64_t> known = cols.constantValue();
+  RowTile fallback =
+      known && *known <= 512 ? RowTile{128, 4, 16} : RowTile{256, 1, 16};
+  llvm::StringRef name = layer ? "layer_norm" : "rms_norm";
+  llvm::Expected<RowTile> tile = rowTile(w, name, fallback);
+  if (!tile)
+    return tile.takeError();
+  kernel.templateName = name.str();
+  kernel.configuration =
+      llvm::formatv("{0} threads, {1} rows per block, {2} items", tile->threads,
+                    tile->rowsPerBlock, tile->items)
+          .str();
+  kernel.grid[0] = ceilDiv(rows, tile->rowsPerBlock);
+  kernel.block[0] = static_cast<unsigned>(tile->threads);
+  std::string scaleType = w.inputType(*s);
+  w.os << kernelHead(w, tile->threads) << "  kiln::kernels::NormParams<"
+       << scaleType << ", " << w.outputType(0) << ", " << kernel.name
+       << "_loader, " << kernel.name << "_epilogue> p;\n"
+       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
+       << "  p.scale = in" << *s << ";\n"
+       << "  p.bias = " << (b ? "in" + std::to_string(*b) : "nullptr")
+       << ";\n  p.output = out0;\n"
+       << "  p.rows = " << w.dim(rows) << ";\n"
+       << "  p.cols = " << w.dim(cols) << ";\n"
+       << "  p.epsilon = " << floatLiteral(epsilon) << ";\n"
+       << "  p.epilogue = " << w.functorInit(kernel.name + "_epilogue")
+       << ";\n  kiln::kernels::" << (layer ? "layerNorm" : "rmsNorm") << "<"
+       << rowConfigType(*tile) << ">(p);\n}\n";
+  return llvm::Error::success();
+}
+
+llvm::Error emitReduce(GroupWriter &w) {
+  Operation *anchor = w.plan.anchor;
+  Value x = anchor->getOperand(0);
+  auto axes = anchor->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+  const char *op = llvm::TypeSwitch<Operation *, const char *>(anchor)
+                       .Case([](ReduceSumOp) { return "ReduceSum"; })
+                       .Case([](ReduceMeanOp) { return "ReduceMean"; })
+                       .Case([](ReduceMaxOp) { return "ReduceMax"; })
+                       .Case([](ReduceMinOp) { return "ReduceMin"; })
+                       .Default([](Operation *) { return "ReduceProd"; });
+  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  if (!shapeOr)
+    return shapeOr.takeError();
+  RowShape shape = *shapeOr;
+  if (axes.empty())
+    return codegenError(anchor, "a reduction over no axis is a copy");
+  llvm::SmallVector<int64_t> sorted(axes.begin(), axes.end());
+  llvm::sort(sorted);
+  for (unsigned i = 1; i < sorted.size(); ++i)
+    if (sorted[i] != sorted[i - 1] + 1)
+      return codegenError(anchor, "reduced axes must be contiguous (the "
+                                  "[outer, R, inner] view)");
+  split(shape, sorted.front(), sorted.back());
+  FusionKernel &kernel = w.kernel;
+  std::string ld = w.dim(shape.rowCase ? shape.r : shape.inner);
+  if (llvm::Error error =
+          emitFunctors(w, x, shape, "row * " + ld + " + col",
+                       "row * " + w.dim(shape.inner) + " + col"))
+    return error;
+  std::string body;
+  int64_t threads;
+  if (shape.rowCase) {
+    std::optional<int64_t> r = shape.r.constantValue();
+    RowTile fallback = r && *r > 2048 ? RowTile{256, 1, 4} : RowTile{256, 8, 4};
+    llvm::Expected<RowTile> tile = rowTile(w, "reduce_rows", fallback);
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threads;
+    kernel.templateName = "reduce_rows";
+    kernel.configuration =
+        llvm::formatv("{0}, {1} threads, {2} rows per block, {3} items", op,
+                      threads, tile->rowsPerBlock, tile->items)
+            .str();
+    kernel.grid[0] = ceilDiv(shape.outer, tile->rowsPerBlock);
+    body = "kiln::kernels::reduceRows<" + rowConfigType(*tile) +
+           ", kiln::kernels::" + op + ">(p);";
+  } else {
+    llvm::Expected<ColumnTile> tile =
+        columnTile(w, "reduce_columns", ColumnTile{32, 8});
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threadsX * tile->threadsY;
+    kernel.templateName = "reduce_columns";
+    kernel.configuration = llvm::formatv("{0}, {1} x {2} threads", op,
+                                         tile->threadsX, tile->threadsY)
+                               .str();
+    kernel.grid[0] = ceilDiv(shape.outer * shape.inner, tile->threadsX);
+    body = "kiln::kernels::reduceColumns<" + columnConfigType(*tile) +
+           ", kiln::kernels::" + op + ">(p);";
+  }
+  // An empty grid is not a launch: at least one block, whose threads find
+  // no row.
+  kernel.grid[0] = max(kernel.grid[0], 1);
+  kernel.block[0] = static_cast<unsigned>(threads);
+  w.os << kernelHead(w, threads) << "  kiln::kernels::ReduceParams<"
+       << w.outputType(0) << ", " << kernel.name << "_loader, " << kernel.name
+       << "_epilogue> p;\n"
+       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
+       << "  p.output = out0;\n"
+       << "  p.outer = " << w.dim(shape.outer) << ";\n"
+       << "  p.r = " << w.dim(shape.r) << ";\n"
+       << "  p.inner = " << w.dim(shape.inner) << ";\n"
+       << "  p.epilogue = " << w.functorInit(kernel.name + "_epilogue")
+       << ";\n  " << body << "\n}\n";
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error emitRow(GroupWriter &w) {
+  Operation *anchor = w.plan.anchor;
+  if (!isFloatKind(kindOf(w.plan.result)))
+    return codegenError(anchor, "the group's result must be a float");
+  if (isa<SoftmaxOp, LogSoftmaxOp>(anchor))
+    return emitSoftmax(w);
+  if (isa<LayerNormOp, RmsNormOp>(anchor))
+    return emitNorm(w);
+  return emitReduce(w);
+}
+
+const char *rowHeader(Operation *anchor) {
+  if (isa<SoftmaxOp, LogSoftmaxOp>(anchor))
+    return "softmax.cuh";
+  if (isa<LayerNormOp, RmsNormOp>(anchor))
+    return "norm.cuh";
+  return "reduce.cuh";
+}
+
+} // namespace kiln::codegen::detail
