@@ -35,6 +35,8 @@ bool isRowAnchor(Operation *op) {
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
           op))
     return isFloatKind(kindOf(op->getResult(0)));
+  if (isa<ArgMaxOp, ArgMinOp>(op))
+    return isFloatKind(kindOf(op->getOperand(0)));
   return false;
 }
 
@@ -428,10 +430,86 @@ llvm::Error emitReduce(GroupWriter &w) {
   return llvm::Error::success();
 }
 
+/// argmax / argmin: int64 indices, so no epilogue.
+llvm::Error emitArgReduce(GroupWriter &w) {
+  Operation *anchor = w.plan.anchor;
+  bool isMax = isa<ArgMaxOp>(anchor);
+  int64_t axis = anchor->getAttrOfType<IntegerAttr>("axis").getInt();
+  bool selectLast = anchor->hasAttr("select_last_index");
+  if (!w.plan.epilogue.empty())
+    return codegenError(w.plan.epilogue.front(),
+                        "cannot be fused after an argmax/argmin (its "
+                        "indices are stored as they are)");
+  Value x = anchor->getOperand(0);
+  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  if (!shapeOr)
+    return shapeOr.takeError();
+  RowShape shape = *shapeOr;
+  if (axis < 0)
+    axis += shape.dims.size();
+  split(shape, axis, axis);
+  FusionKernel &kernel = w.kernel;
+  std::string ld = w.dim(shape.rowCase ? shape.r : shape.inner);
+  std::vector<unsigned> extra;
+  if (std::optional<unsigned> i = w.inputIndex(x))
+    extra.push_back(*i);
+  llvm::Expected<std::string> loader =
+      w.emitFunctor(kernel.name + "_loader", w.plan.prologue, {}, x, shape.type,
+                    shape.dims, kRowSignature, "row * " + ld + " + col", extra);
+  if (!loader)
+    return loader.takeError();
+  w.os << *loader;
+  std::string body;
+  int64_t threads;
+  if (shape.rowCase) {
+    llvm::Expected<RowTile> tile =
+        rowTile(w, "arg_reduce_rows", RowTile{256, 8, 4});
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threads;
+    kernel.templateName = "arg_reduce_rows";
+    kernel.configuration =
+        llvm::formatv("{0}, {1} threads, {2} rows per block, {3} items",
+                      isMax ? "max" : "min", threads, tile->rowsPerBlock,
+                      tile->items)
+            .str();
+    kernel.grid[0] = max(ceilDiv(shape.outer, tile->rowsPerBlock), 1);
+    body = "kiln::kernels::argReduceRows<" + rowConfigType(*tile) + ", " +
+           (isMax ? "true" : "false") + ">(p);";
+  } else {
+    llvm::Expected<ColumnTile> tile =
+        columnTile(w, "arg_reduce_columns", ColumnTile{32, 8});
+    if (!tile)
+      return tile.takeError();
+    threads = tile->threadsX * tile->threadsY;
+    kernel.templateName = "arg_reduce_columns";
+    kernel.configuration =
+        llvm::formatv("{0}, {1} x {2} threads", isMax ? "max" : "min",
+                      tile->threadsX, tile->threadsY)
+            .str();
+    kernel.grid[0] = max(ceilDiv(shape.outer * shape.inner, tile->threadsX), 1);
+    body = "kiln::kernels::argReduceColumns<" + columnConfigType(*tile) + ", " +
+           (isMax ? "true" : "false") + ">(p);";
+  }
+  kernel.block[0] = static_cast<unsigned>(threads);
+  w.os << kernelHead(w, threads) << "  kiln::kernels::ArgReduceParams<"
+       << kernel.name << "_loader> p;\n"
+       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
+       << "  p.output = out0;\n"
+       << "  p.outer = " << w.dim(shape.outer) << ";\n"
+       << "  p.r = " << w.dim(shape.r) << ";\n"
+       << "  p.inner = " << w.dim(shape.inner) << ";\n"
+       << "  p.selectLast = " << (selectLast ? "true" : "false") << ";\n  "
+       << body << "\n}\n";
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error emitRow(GroupWriter &w) {
   Operation *anchor = w.plan.anchor;
+  if (isa<ArgMaxOp, ArgMinOp>(anchor))
+    return emitArgReduce(w);
   if (!isFloatKind(kindOf(w.plan.result)))
     return codegenError(anchor, "the group's result must be a float");
   if (isa<SoftmaxOp, LogSoftmaxOp>(anchor))

@@ -449,6 +449,34 @@ func.func @colmax(%x: tensor<?x?xf32>) -> tensor<?xf32> {
 })mlir",
      {{{1, 1}}, {{37, 5}}, {{2, 67}}},
      0.0, 0.0, 3.0},
+    // |x| makes ties (x and -x) likely among the rounded f16 inputs: the
+    // first index must win, the last with select_last_index.
+    {"ArgMaxOfAbs",
+     R"mlir(
+func.func @amax(%x: tensor<?x?xf16>) -> (tensor<?xi64>) {
+  %0 = kiln.fusion ins(%x : tensor<?x?xf16>) -> tensor<?xi64> {
+  ^bb0(%a: tensor<?x?xf16>):
+    %1 = kiln.abs %a : tensor<?x?xf16>
+    %2 = kiln.argmax %1 axis = 1 : tensor<?x?xf16> -> tensor<?xi64>
+    kiln.yield %2 : tensor<?xi64>
+  }
+  return %0 : tensor<?xi64>
+})mlir",
+     {{{1, 1}}, {{9, 300}}, {{2, 1500}}},
+     0.0, 0.0, 0.01},
+    {"ArgMinFirstAxisLast",
+     R"mlir(
+func.func @amin(%x: tensor<?x?xf32>) -> (tensor<1x?xi64>) {
+  %0 = kiln.fusion ins(%x : tensor<?x?xf32>) -> tensor<1x?xi64> {
+  ^bb0(%a: tensor<?x?xf32>):
+    %1 = kiln.floor %a : tensor<?x?xf32>
+    %2 = kiln.argmin %1 axis = 0 keep_dims select_last_index : tensor<?x?xf32> -> tensor<1x?xi64>
+    kiln.yield %2 : tensor<1x?xi64>
+  }
+  return %0 : tensor<1x?xi64>
+})mlir",
+     {{{1, 1}}, {{37, 5}}, {{6, 67}}},
+     0.0, 0.0, 3.0},
     {"SumMiddleAxes",
      R"mlir(
 func.func @pool(%x: tensor<?x?x?x?xf32>) -> tensor<?x?xf32> {
