@@ -365,7 +365,9 @@ func.func @attn_probs(%x: tensor<?x?xf32>, %mask: tensor<?xf32>) -> tensor<?x?xf
   return %0 : tensor<?x?xf32>
 })mlir",
      {{{1, 1}, {1}}, {{5, 33}, {33}}, {{3, 1031}, {1031}}},
-     1e-5, 1e-7, 3.0},
+     1e-5,
+     1e-7,
+     3.0},
     {"LogSoftmaxMiddleAxis",
      R"mlir(
 func.func @logsm(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
@@ -378,7 +380,9 @@ func.func @logsm(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
   return %0 : tensor<?x?x?xf32>
 })mlir",
      {{{2, 7, 5}}, {{1, 1, 1}}, {{3, 33, 17}}},
-     1e-5, 1e-5, 3.0},
+     1e-5,
+     1e-5,
+     3.0},
     {"ResidualLayerNormGelu",
      R"mlir(
 func.func @ln(%x: tensor<?x?xf32>, %r: tensor<?x?xf32>, %g: tensor<?xf32>, %b: tensor<?xf32>) -> tensor<?x?xf32> {
@@ -394,7 +398,9 @@ func.func @ln(%x: tensor<?x?xf32>, %r: tensor<?x?xf32>, %g: tensor<?xf32>, %b: t
      {{{1, 1}, {1, 1}, {1}, {1}},
       {{3, 64}, {3, 64}, {64}, {64}},
       {{2, 4099}, {2, 4099}, {4099}, {4099}}},
-     1e-5, 1e-5, 3.0},
+     1e-5,
+     1e-5,
+     3.0},
     {"WarpLayerNormNoBias",
      R"mlir(
 func.func @lnw(%x: tensor<?x?x48xf32>, %g: tensor<48xf32>) -> tensor<?x?x48xf32> {
@@ -406,7 +412,9 @@ func.func @lnw(%x: tensor<?x?x48xf32>, %g: tensor<48xf32>) -> tensor<?x?x48xf32>
   return %0 : tensor<?x?x48xf32>
 })mlir",
      {{{1, 1, 48}, {48}}, {{2, 13, 48}, {48}}},
-     1e-5, 1e-5, 3.0},
+     1e-5,
+     1e-5,
+     3.0},
     // f16 storage: the evaluator rounds once from double, the kernel from
     // fp32 statistics: one f16 ulp, plus 2^-11 relative for the rounding
     // of the normalized value before the scale.
@@ -422,7 +430,9 @@ func.func @rms(%x: tensor<?x40xf16>, %w: tensor<40xf16>) -> tensor<?x40xf16> {
   return %0 : tensor<?x40xf16>
 })mlir",
      {{{1, 40}, {40}}, {{9, 40}, {40}}},
-     1.0 / 1024, 1e-3, 3.0},
+     1.0 / 1024,
+     1e-3,
+     3.0},
     {"MeanLastAxisKeepDims",
      R"mlir(
 func.func @mean(%x: tensor<?x?xf32>) -> tensor<?x1xf32> {
@@ -436,7 +446,9 @@ func.func @mean(%x: tensor<?x?xf32>) -> tensor<?x1xf32> {
   return %0 : tensor<?x1xf32>
 })mlir",
      {{{1, 1}}, {{17, 33}}, {{3, 3001}}},
-     1e-5, 1e-6, 3.0},
+     1e-5,
+     1e-6,
+     3.0},
     {"MaxFirstAxis",
      R"mlir(
 func.func @colmax(%x: tensor<?x?xf32>) -> tensor<?xf32> {
@@ -448,7 +460,9 @@ func.func @colmax(%x: tensor<?x?xf32>) -> tensor<?xf32> {
   return %0 : tensor<?xf32>
 })mlir",
      {{{1, 1}}, {{37, 5}}, {{2, 67}}},
-     0.0, 0.0, 3.0},
+     0.0,
+     0.0,
+     3.0},
     // |x| makes ties (x and -x) likely among the rounded f16 inputs: the
     // first index must win, the last with select_last_index.
     {"ArgMaxOfAbs",
@@ -463,7 +477,9 @@ func.func @amax(%x: tensor<?x?xf16>) -> (tensor<?xi64>) {
   return %0 : tensor<?xi64>
 })mlir",
      {{{1, 1}}, {{9, 300}}, {{2, 1500}}},
-     0.0, 0.0, 0.01},
+     0.0,
+     0.0,
+     0.01},
     {"ArgMinFirstAxisLast",
      R"mlir(
 func.func @amin(%x: tensor<?x?xf32>) -> (tensor<1x?xi64>) {
@@ -476,7 +492,9 @@ func.func @amin(%x: tensor<?x?xf32>) -> (tensor<1x?xi64>) {
   return %0 : tensor<1x?xi64>
 })mlir",
      {{{1, 1}}, {{37, 5}}, {{6, 67}}},
-     0.0, 0.0, 3.0},
+     0.0,
+     0.0,
+     3.0},
     {"SumMiddleAxes",
      R"mlir(
 func.func @pool(%x: tensor<?x?x?x?xf32>) -> tensor<?x?xf32> {
@@ -488,7 +506,9 @@ func.func @pool(%x: tensor<?x?x?x?xf32>) -> tensor<?x?xf32> {
   return %0 : tensor<?x?xf32>
 })mlir",
      {{{2, 3, 5, 7}}, {{1, 1, 1, 1}}, {{1, 13, 11, 3}}},
-     1e-5, 1e-5, 3.0},
+     1e-5,
+     1e-5,
+     3.0},
 };
 
 // Names the case in gtest's messages instead of dumping its bytes.
