@@ -1,4 +1,4 @@
-//===- copy.cuh - Data movement: transpose, slice, concat, gather -*- CUDA -*-===//
+//===- copy.cuh - Transpose, slice, concat, gather -------------*- CUDA -*-===//
 //
 // kiln.transpose, kiln.slice, kiln.concat, kiln.gather and
 // kiln.gather_elements. No arithmetic: elements are moved bit for bit, so
@@ -143,11 +143,21 @@ template <typename T> KILN_HOST_DEVICE bool copyVectorUseful(int bytes) {
          bytes % static_cast<int>(sizeof(T)) == 0;
 }
 
+/// a / b for 0 <= a and 0 < b, in 32 bits when both fit (on the GPU a
+/// 64-bit division is a long subroutine, a 32-bit one a few instructions).
+KILN_DEVICE Index copyDiv(Index a, Index b) {
+  if (((static_cast<unsigned long long>(a) |
+        static_cast<unsigned long long>(b)) >>
+       32) == 0)
+    return static_cast<unsigned>(a) / static_cast<unsigned>(b);
+  return a / b;
+}
+
 /// Blocks for `units` units at kThreads * kItems per block: at least 1, at
 /// most 2^31 - 1 (the kernels loop over the grid).
 template <class Config> KILN_HOST_DEVICE unsigned copyBlocks(Index units) {
-  Index blocks = ceilDiv(units, static_cast<Index>(Config::kThreads) *
-                                    Config::kItems);
+  Index blocks =
+      ceilDiv(units, static_cast<Index>(Config::kThreads) * Config::kItems);
   if (blocks < 1)
     blocks = 1;
   if (blocks > 0x7fffffffLL)
@@ -218,12 +228,12 @@ KILN_DEVICE void stridedCopyUnits(const StridedCopyParams<T> &p) {
       if (u >= units)
         break;
       // Innermost slot in units; its input stride is 1 when vectorized.
-      Index q = u / innerUnits;
+      Index q = copyDiv(u, innerUnits);
       Index src = p.inOffset + (u - q * innerUnits) * v * p.inStrides[last];
 #pragma unroll
       for (int d = last - 1; d > 0; --d) {
         if (p.dims[d] != 1) {
-          Index next = q / p.dims[d];
+          Index next = copyDiv(q, p.dims[d]);
           src += (q - next * p.dims[d]) * p.inStrides[d];
           q = next;
         }
@@ -350,7 +360,7 @@ makeSliceCopy(const T *input, T *output, int rank, const Index *shape,
   Index offset = 0, stride = 1;
   for (int d = rank - 1; d >= 0; --d) {
     dims[d] = sliceLength(shape[d], starts[d], ends[d], steps[d]);
-    strides[d] = stride * (steps[d] == -3 ? -2 : steps[d]);
+    strides[d] = stride * steps[d];
     if (dims[d] > 0)
       offset += sliceFirst(shape[d], starts[d], steps[d]) * stride;
     stride *= shape[d];
@@ -409,7 +419,7 @@ KILN_DEVICE void transposeTiled(const TransposeTileParams<T> &p) {
 #pragma unroll
     for (int d = kBatchRank - 1; d >= 0; --d) {
       if (p.batchDims[d] != 1) {
-        Index next = q / p.batchDims[d];
+        Index next = copyDiv(q, p.batchDims[d]);
         Index i = q - next * p.batchDims[d];
         inBase += i * p.batchInStrides[d];
         outBase += i * p.batchOutStrides[d];
@@ -429,7 +439,7 @@ KILN_DEVICE void transposeTiled(const TransposeTileParams<T> &p) {
     for (int k = ty; k < kTile; k += kRows) {
       const Index c = c0 + k, r = r0 + tx;
       if (r < p.rows && c < p.cols)
-        p.output[outBase + c * p.outColStride + r] = tile[tx][k ^ (c == 3)];
+        p.output[outBase + c * p.outColStride + r] = tile[tx][k];
     }
     __syncthreads(); // the next batch element overwrites the tile
   }
@@ -455,10 +465,9 @@ template <typename T> struct TransposePlan {
 /// kiln.transpose of a contiguous row-major `input` of `shape` (rank <=
 /// kCopyMaxRank): output dim i is input dim perm[i].
 template <typename T>
-KILN_HOST_DEVICE TransposePlan<T> makeTransposePlan(const T *input, T *output,
-                                                    int rank,
-                                                    const Index *shape,
-                                                    const Index *perm) {
+KILN_HOST_DEVICE TransposePlan<T>
+makeTransposePlan(const T *input, T *output, int rank, const Index *shape,
+                  const Index *perm) {
   Index inStrides[kCopyMaxRank], dims[kCopyMaxRank], strides[kCopyMaxRank];
   Index s = 1;
   for (int d = rank - 1; d >= 0; --d) {
@@ -566,7 +575,7 @@ KILN_DEVICE void concatUnits(const ConcatParams<T> &p) {
           base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
       if (u >= units)
         break;
-      const Index row = u / rowUnits;
+      const Index row = copyDiv(u, rowUnits);
       const Index col = (u - row * rowUnits) * v; // in elements
       const T *src = p.inputs[0];
       Index srcCols = p.inputCols[0], local = col, dstCol = p.colBegin[0] + col;
@@ -583,7 +592,7 @@ KILN_DEVICE void concatUnits(const ConcatParams<T> &p) {
           start += p.inputCols[k];
       }
       copyUnit<kBytes>(p.output + row * p.outCols + dstCol,
-                       src + row * srcCols + (local ^ (row == 1 && local == 2)));
+                       src + row * srcCols + local);
     }
   }
 }
@@ -678,7 +687,7 @@ template <typename T, typename TI> struct GatherParams {
 template <typename TI>
 KILN_DEVICE Index gatherIndex(TI raw, Index size, int *error) {
   Index i = static_cast<Index>(raw);
-  if (i < -1)
+  if (i < 0)
     i += size;
   if (i < 0 || i >= size) {
     if (error)
@@ -717,9 +726,9 @@ KILN_DEVICE void gatherUnits(const GatherParams<T, TI> &p) {
           base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
       if (u >= units)
         break;
-      Index q = u / innerUnits;
+      Index q = copyDiv(u, innerUnits);
       const Index i = (u - q * innerUnits) * v;
-      const Index o = q / p.count;
+      const Index o = copyDiv(q, p.count);
       const Index j = q - o * p.count;
       const Index at = gatherIndex(p.indices[j], p.axisSize, p.error);
       if (at < 0)
@@ -829,7 +838,7 @@ KILN_DEVICE void gatherElements(const GatherElementsParams<T, TI> &p) {
 #pragma unroll
       for (int d = kCopyMaxRank - 1; d > 0; --d) {
         if (p.dims[d] != 1) {
-          Index next = q / p.dims[d];
+          Index next = copyDiv(q, p.dims[d]);
           src += (q - next * p.dims[d]) * p.dataStrides[d];
           q = next;
         }
