@@ -1,12 +1,11 @@
-//===- attention.cuh - Flash attention and split-KV decode -------*- CUDA
-//-*-===//
+//===- attention.cuh - Flash attention and split-KV decode ----*- CUDA -*-===//
 //
 // `kiln.attention`: out = softmax(scale * q kᵀ + mask) v per batch and query
 // head, q [B, Hq, S, D], k [B, Hkv, T, D], v [B, Hkv, T, D], out
-// [B, Hq, S, D] (all contiguous), query head h reading kv head
-// h / (Hq / Hkv). The S x T score matrix is never materialised: a block owns
-// kBlockM query rows of one (batch, head) and streams the keys in tiles of
-// kBlockN, keeping per row a running maximum m, a running sum l of
+// [B, Hq, S, D] (head dim contiguous, any other strides), query head h
+// reading kv head h / (Hq / Hkv). The S x T score matrix is never materialised:
+// a block owns kBlockM query rows of one (batch, head) and streams the keys in
+// tiles of kBlockN, keeping per row a running maximum m, a running sum l of
 // exp(score - m) and an unnormalised output row O, all in fp32 ("online
 // softmax"). When a tile raises the maximum, l and O are rescaled by
 // exp(m_old - m_new); the row is divided by l once, at the end.
@@ -27,10 +26,10 @@
 //    the unrounded fp32 probabilities (as FlashAttention-2 does).
 //  - AttentionSimtConfig (any storage, meant for fp32): kWarps warps each own
 //    kBlockM / kWarps query rows; K tiles are 32 keys, one key per lane for
-//    the scores, the probabilities go through shared memory to the P V
-//    product where each lane owns the head-dimension columns lane + 32 c.
-//    Single-buffered plain loads (fp32 tiles would not fit two stages under
-//    48 KiB at D = 128).
+//    the scores (float4 reads of Q rows and of K rows at pitch D + 4), the
+//    probabilities go through shared memory to the P V product where each
+//    lane owns the head-dimension columns lane + 32 c. Single-buffered plain
+//    loads (fp32 tiles would not fit two stages under 48 KiB at D = 128).
 //
 // Masking, identical to the reference evaluator: the score of (query i,
 // key j) is q·k * scale, plus the float mask; it is hidden (probability 0)
@@ -42,6 +41,12 @@
 // is passed without copying. Key tiles entirely past the causal diagonal of
 // a query tile are never loaded; tiles that need no per-element check (no
 // mask, inside T, below the diagonal) skip it.
+//
+// GQA packing (packGqa, for decode): the group * S rows of the Hq / Hkv
+// query heads sharing a kv head form one "slice" tiled by kBlockM
+// (grid.y = Hkv); each K/V tile is then loaded once per group instead of
+// once per query head. Masks and causality stay per (head, query) of each
+// row.
 //
 // Split-KV (decode): with numSplits > 1 the key tiles of each query tile are
 // divided among numSplits blocks (gridDim.z = B * numSplits); each writes
@@ -55,11 +60,17 @@
 // Preconditions (`canUseAttention` checks the run-time ones):
 //  - D = Dv = Config::kHeadDim (a multiple of 64 for the tensor-core body);
 //  - Hq a multiple of Hkv;
-//  - tensor-core body: q, k, v 16-byte aligned (cp.async), sm_80+;
+//  - the head dimension contiguous; k/v sequence strides below 2^24, S below
+//    2^30 (32-bit offsets inside a tile, 32-bit packGqa row arithmetic);
+//  - tensor-core body: q, k, v 16-byte aligned and their strides multiples
+//    of 8 elements (cp.async of 16-byte chunks), sm_80+;
 //  - dynamic shared memory `attentionSharedBytes<Config, T>()` (every
 //    default config stays within 48 KiB, so no opt-in is needed);
 //  - numSplits >= 1; numSplits > 1 needs `attentionWorkspaceBytes` of fp32
-//    workspace.
+//    workspace; B * numSplits <= 65535 (grid.z).
+//  - fp32 scores: a float mask that is finite but huge (-1e9) on every key
+//    a row sees gives a uniform row (the scores' differences are lost in
+//    fp32) where the evaluator, in double, may still tell them apart.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,6 +111,7 @@ template <int HeadDim, int BlockM, int Warps> struct AttentionSimtConfig {
   static constexpr int kThreads = Warps * 32;
   static constexpr int kRowsPerWarp = BlockM / Warps;
   static_assert(BlockM % Warps == 0, "whole rows per warp");
+  static_assert(HeadDim % 4 == 0, "head dim: float4 rows in shared memory");
 };
 
 namespace detail {
@@ -137,7 +149,8 @@ using DefaultAttentionDecodeConfig =
 /// Threads per block of attentionCombine.
 constexpr int kAttentionCombineThreads = 128;
 
-/// Problem description. q/k/v/out contiguous [B, H, S or T, D]. MaskT is
+/// Problem description. q/k/v/out are [B, H, S or T, D] through the strides
+/// below (default: contiguous). MaskT is
 /// bool (i1 mask: keep where true) or a float type (added to the scores).
 template <typename T, typename MaskT = float> struct AttentionParams {
   const T *q = nullptr;
@@ -147,6 +160,14 @@ template <typename T, typename MaskT = float> struct AttentionParams {
   const MaskT *mask = nullptr; // null: no mask
   /// Element strides of the mask along b, h, s, t (0 = broadcast).
   Index maskStride[4] = {0, 0, 0, 0};
+  /// Element strides along (batch, head, sequence) of q, k, v and out; the
+  /// head dimension is contiguous. All three 0 (the default) means
+  /// contiguous [B, H, S or T, D]. E.g. q stored [B, S, Hq, D] (the
+  /// transpose fused away): {S * Hq * D, D, Hq * D}.
+  Index qStride[3] = {0, 0, 0};
+  Index kStride[3] = {0, 0, 0};
+  Index vStride[3] = {0, 0, 0};
+  Index outStride[3] = {0, 0, 0};
   int batch = 0;
   int queryHeads = 0;
   int kvHeads = 0;
@@ -155,8 +176,9 @@ template <typename T, typename MaskT = float> struct AttentionParams {
   float scale = 1.0f;
   int causal = kAttentionCausalNone;
   /// Non-zero: a block's rows are the (head, query) pairs of the Hq / Hkv
-  /// query heads sharing one kv head (the group's rows are contiguous in q
-  /// and out), so K/V tiles are loaded once per group: for decode with GQA.
+  /// query heads sharing one kv head (row r: head kvHead * group + r / S,
+  /// query r % S), so K/V tiles are loaded once per group: for decode with
+  /// GQA.
   int packGqa = 0;
   /// > 1: split-KV, partials go to `workspace`, then attentionCombine.
   int numSplits = 1;
@@ -170,7 +192,25 @@ template <typename T> struct AttentionCombineParams {
   Index rows = 0; // B * Hq * S
   int headDim = 0;
   int numSplits = 1;
+  /// As AttentionParams::outStride (all 0: contiguous); when set, the
+  /// output row (b * Hq + h) * S + i is located with queryHeads and queries.
+  Index outStride[3] = {0, 0, 0};
+  int queryHeads = 1;
+  Index queries = 1;
 };
+
+/// Effective (batch, head, sequence) element strides: `stride`, or those of
+/// a contiguous [B, heads, seq, headDim] tensor when `stride` is all 0.
+struct AttentionStrides {
+  Index b, h, s;
+};
+KILN_HOST_DEVICE AttentionStrides attentionStrides(const Index stride[3],
+                                                   int heads, Index seq,
+                                                   int headDim) {
+  if (stride[0] == 0 && stride[1] == 0 && stride[2] == 0)
+    return {heads * seq * headDim, seq * headDim, headDim};
+  return {stride[0], stride[1], stride[2]};
+}
 
 // ---- Host helpers ----
 
@@ -194,7 +234,7 @@ template <typename Config, typename T>
 KILN_HOST_DEVICE constexpr int attentionSharedBytes() {
   if constexpr (Config::kSimt)
     return static_cast<int>(sizeof(float)) *
-           (Config::kBlockM * Config::kHeadDim + 32 * (Config::kHeadDim + 1) +
+           (Config::kBlockM * Config::kHeadDim + 32 * (Config::kHeadDim + 4) +
             32 * Config::kHeadDim + Config::kBlockM * 32);
   else
     return static_cast<int>(sizeof(T)) * Config::kHeadDim *
@@ -236,9 +276,19 @@ template <typename Config, typename T, typename MaskT>
 inline bool canUseAttention(const AttentionParams<T, MaskT> &p) {
   if (p.batch < 0 || p.queryHeads <= 0 || p.kvHeads <= 0 ||
       p.queryHeads % p.kvHeads != 0 || p.queries < 0 || p.keys < 0 ||
-      p.numSplits < 1 || (p.numSplits > 1 && !p.workspace))
+      p.numSplits < 1 || (p.numSplits > 1 && !p.workspace) ||
+      static_cast<Index>(p.batch) * p.numSplits > 65535)
     return false;
   if (p.causal < kAttentionCausalNone || p.causal > kAttentionCausalLowerRight)
+    return false;
+  // Key/value rows are addressed with 32-bit offsets within a tile.
+  const Index kSeq =
+      attentionStrides(p.kStride, p.kvHeads, p.keys, Config::kHeadDim).s;
+  const Index vSeq =
+      attentionStrides(p.vStride, p.kvHeads, p.keys, Config::kHeadDim).s;
+  if (kSeq <= 0 || vSeq <= 0 || kSeq >= (1 << 24) || vSeq >= (1 << 24))
+    return false;
+  if (p.queries >= (1 << 30)) // 32-bit row arithmetic of packGqa
     return false;
   if constexpr (!Config::kSimt) {
     if (sizeof(T) != 2)
@@ -248,6 +298,14 @@ inline bool canUseAttention(const AttentionParams<T, MaskT> &p) {
     };
     if (!aligned(p.q) || !aligned(p.k) || !aligned(p.v))
       return false;
+    // cp.async moves 16-byte chunks: every row start must stay aligned.
+    const AttentionStrides st[3] = {
+        attentionStrides(p.qStride, p.queryHeads, p.queries, Config::kHeadDim),
+        attentionStrides(p.kStride, p.kvHeads, p.keys, Config::kHeadDim),
+        attentionStrides(p.vStride, p.kvHeads, p.keys, Config::kHeadDim)};
+    for (const AttentionStrides &x : st)
+      if (x.b % 8 != 0 || x.h % 8 != 0 || x.s % 8 != 0)
+        return false;
   }
   return true;
 }
@@ -277,7 +335,8 @@ struct AttnBlock {
   Index rows;    // rows in the slice: S, or group * S (packGqa)
   Index q0;      // this block's first slice row
   bool packed;
-  Index minQuery, maxQuery; // query indices i spanned by the block's rows
+  int firstHead, firstQuery; // packed: head and query of slice row q0
+  Index minQuery, maxQuery;  // query indices i spanned by the block's rows
   Index causalOffset; // key j visible from query i iff j <= i + causalOffset
   bool causal;
   int tileBegin, tileEnd;
@@ -293,8 +352,12 @@ KILN_DEVICE AttnRow attnRow(const AttnBlock &blk, Index queries, Index r) {
   AttnRow row;
   row.valid = r < blk.rows;
   if (blk.packed) {
-    row.h = blk.headBase + static_cast<int>(r / queries);
-    row.i = r % queries;
+    // 32-bit division relative to the block's first row (no 64-bit
+    // division subroutine; canUseAttention bounds S).
+    const int s32 = static_cast<int>(queries);
+    const int rel = static_cast<int>(r - blk.q0) + blk.firstQuery;
+    row.h = blk.firstHead + rel / s32;
+    row.i = rel % s32;
   } else {
     row.h = blk.headBase;
     row.i = r;
@@ -320,7 +383,11 @@ KILN_DEVICE AttnBlock attnBlock(const AttentionParams<T, MaskT> &p) {
     lastRow = blk.rows - 1;
   blk.minQuery = blk.q0;
   blk.maxQuery = lastRow;
+  blk.firstHead = blk.headBase;
+  blk.firstQuery = 0;
   if (blk.packed) {
+    blk.firstHead = blk.headBase + static_cast<int>(blk.q0 / p.queries);
+    blk.firstQuery = static_cast<int>(blk.q0 % p.queries);
     // Rows of one head: their own range; rows of several heads: any query.
     bool oneHead = blk.q0 / p.queries == lastRow / p.queries;
     blk.minQuery = oneHead ? blk.q0 % p.queries : 0;
@@ -398,16 +465,64 @@ KILN_DEVICE float attnMasked(const AttnRowMask<MaskT> &rm, Index keyStride,
 
 /// Writes one finished output element: normalised and stored (single
 /// split), or the unnormalised partial to the workspace.
+/// `row` is the logical output row (b * Hq + h) * S + i, `outRow` the
+/// element offset of that row in p.out.
 template <typename T, typename MaskT, typename Epilogue>
-KILN_DEVICE void attnStore(const AttentionParams<T, MaskT> &p,
-                           const Epilogue &epi, int split, Index row, int d,
-                           int headDim, float o, float invL) {
+KILN_DEVICE void
+attnStore(const AttentionParams<T, MaskT> &p, const Epilogue &epi, int split,
+          Index row, Index outRow, int d, int headDim, float o, float invL) {
   if (p.numSplits == 1) {
-    store(p.out, row * headDim + d, epi(o * invL, row, static_cast<Index>(d)));
+    store(p.out, outRow + d, epi(o * invL, row, static_cast<Index>(d)));
   } else {
     Index rows = static_cast<Index>(p.batch) * p.queryHeads * p.queries;
     p.workspace[(split * rows + row) * headDim + d] = o;
   }
+}
+
+/// The rows of one slice (q) or one kv head (k, v) in global memory: row r
+/// is at base + r * seqStride, or, packed (perHead = S), at
+/// base + (r / S) * headStride + (r % S) * seqStride.
+template <typename T> struct AttnRows {
+  const T *base;
+  Index headStride, seqStride;
+  Index perHead; // 0: not packed
+  Index rows;
+  KILN_DEVICE const T *row(Index r) const {
+    return perHead
+               ? base + (r / perHead) * headStride + (r % perHead) * seqStride
+               : base + r * seqStride;
+  }
+};
+
+template <typename T, typename MaskT>
+KILN_DEVICE AttnRows<T> attnQueryRows(const AttentionParams<T, MaskT> &p,
+                                      const AttnBlock &blk, int headDim) {
+  AttentionStrides st =
+      attentionStrides(p.qStride, p.queryHeads, p.queries, headDim);
+  return {p.q + blk.b * st.b + blk.headBase * st.h, st.h, st.s,
+          blk.packed ? p.queries : 0, blk.rows};
+}
+/// The keys (or values) of one kv head: key j at base + j * seqStride (a
+/// 32-bit stride, canUseAttention checks it).
+template <typename T> struct AttnKv {
+  const T *base;
+  int seqStride;
+};
+template <typename T>
+KILN_DEVICE AttnKv<T> attnKv(const T *base, const Index stride[3],
+                             const AttnBlock &blk, int kvHeads, Index keys,
+                             int headDim) {
+  AttentionStrides st = attentionStrides(stride, kvHeads, keys, headDim);
+  return {base + blk.b * st.b + blk.kvh * st.h, static_cast<int>(st.s)};
+}
+/// Element offset in p.out of query i of head h.
+template <typename T, typename MaskT>
+KILN_DEVICE Index attnOutRow(const AttentionParams<T, MaskT> &p,
+                             const AttnBlock &blk, int h, Index i,
+                             int headDim) {
+  AttentionStrides st =
+      attentionStrides(p.outStride, p.queryHeads, p.queries, headDim);
+  return blk.b * st.b + h * st.h + i * st.s;
 }
 
 /// Writes a row's (m, l) partial for split-KV.
@@ -452,17 +567,34 @@ template <int D> KILN_DEVICE int attnSwizzle(int row, int chunk) {
   return row * D + ((chunk ^ (row & 7)) << 3);
 }
 
-/// cp.async of rows [row0, row0 + Rows) of a [rows x D] matrix into a
-/// swizzled tile; rows past `rows` are zero-filled.
+/// cp.async of rows [row0, row0 + Rows) of `src` into a swizzled tile;
+/// rows past src.rows are zero-filled.
 template <int Rows, int D, int Threads, typename T>
-KILN_DEVICE void attnLoadTile(T *dst, const T *src, Index row0, Index rows) {
+KILN_DEVICE void attnLoadKvTile(T *dst, const AttnKv<T> &src, Index keys,
+                                Index j0) {
+  constexpr int kChunks = D / 8;
+  const T *tile = src.base + j0 * src.seqStride;
+  const Index left = keys - j0;
+  const int valid = left < Rows ? static_cast<int>(left) : Rows;
+#pragma unroll
+  for (int c = static_cast<int>(threadIdx.x); c < Rows * kChunks;
+       c += Threads) {
+    int r = c / kChunks, chunk = c % kChunks;
+    bool ok = r < valid;
+    const T *g = ok ? tile + r * src.seqStride + chunk * 8 : src.base;
+    kiln_cp_async_cg_zfill(dst + attnSwizzle<D>(r, chunk), g, ok ? 16u : 0u);
+  }
+}
+
+template <int Rows, int D, int Threads, typename T>
+KILN_DEVICE void attnLoadTile(T *dst, const AttnRows<T> &src, Index row0) {
   constexpr int kChunks = D / 8;
 #pragma unroll
   for (int c = static_cast<int>(threadIdx.x); c < Rows * kChunks;
        c += Threads) {
     int r = c / kChunks, chunk = c % kChunks;
-    bool ok = row0 + r < rows;
-    const T *g = ok ? src + (row0 + r) * D + chunk * 8 : src;
+    bool ok = row0 + r < src.rows;
+    const T *g = ok ? src.row(row0 + r) + chunk * 8 : src.base;
     kiln_cp_async_cg_zfill(dst + attnSwizzle<D>(r, chunk), g, ok ? 16u : 0u);
   }
 }
@@ -480,17 +612,16 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
   const AttnBlock blk = attnBlock<BM, BN>(p);
   const int lane = static_cast<int>(threadIdx.x) % 32;
   const int warp = static_cast<int>(threadIdx.x) / 32;
-  const Index Tk = p.keys;
-  const T *kBase = p.k + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
-  const T *vBase = p.v + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
+  const AttnKv<T> kRows = attnKv(p.k, p.kStride, blk, p.kvHeads, p.keys, D);
+  const AttnKv<T> vRows = attnKv(p.v, p.vStride, blk, p.kvHeads, p.keys, D);
 
   if (blk.tileBegin < blk.tileEnd) {
-    attnLoadTile<BM, D, NT>(sQ, p.q + blk.rowBase * D, blk.q0, blk.rows);
+    attnLoadTile<BM, D, NT>(sQ, attnQueryRows(p, blk, D), blk.q0);
     kiln_cp_async_commit();
-    attnLoadTile<BN, D, NT>(sK, kBase, static_cast<Index>(blk.tileBegin) * BN,
-                            Tk);
-    attnLoadTile<BN, D, NT>(sV, vBase, static_cast<Index>(blk.tileBegin) * BN,
-                            Tk);
+    attnLoadKvTile<BN, D, NT>(sK, kRows, p.keys,
+                              static_cast<Index>(blk.tileBegin) * BN);
+    attnLoadKvTile<BN, D, NT>(sV, vRows, p.keys,
+                              static_cast<Index>(blk.tileBegin) * BN);
     kiln_cp_async_commit();
   }
 
@@ -511,10 +642,10 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
   for (int t = blk.tileBegin; t < blk.tileEnd; ++t) {
     const int stage = (t - blk.tileBegin) & 1;
     if (t + 1 < blk.tileEnd) {
-      attnLoadTile<BN, D, NT>(sK + (stage ^ 1) * BN * D, kBase,
-                              static_cast<Index>(t + 1) * BN, Tk);
-      attnLoadTile<BN, D, NT>(sV + (stage ^ 1) * BN * D, vBase,
-                              static_cast<Index>(t + 1) * BN, Tk);
+      attnLoadKvTile<BN, D, NT>(sK + (stage ^ 1) * BN * D, kRows, p.keys,
+                                static_cast<Index>(t + 1) * BN);
+      attnLoadKvTile<BN, D, NT>(sV + (stage ^ 1) * BN * D, vRows, p.keys,
+                                static_cast<Index>(t + 1) * BN);
     }
     kiln_cp_async_commit();
     kiln_cp_async_wait<1>();
@@ -629,12 +760,13 @@ KILN_DEVICE void attentionForwardTc(const AttentionParams<T, MaskT> &p,
     if (!rowInfo[r].valid)
       continue;
     const Index row = blk.rowBase + rowA + r * 8;
+    const Index outRow = attnOutRow(p, blk, rowInfo[r].h, rowInfo[r].i, D);
     const float invL = rowSum[r] > 0.0f ? 1.0f / rowSum[r] : 0.0f;
 #pragma unroll
     for (int n = 0; n < D / 8; ++n)
 #pragma unroll
       for (int e = 0; e < 2; ++e)
-        attnStore(p, epi, blk.split, row, n * 8 + 2 * tig + e, D,
+        attnStore(p, epi, blk.split, row, outRow, n * 8 + 2 * tig + e, D,
                   o[n][2 * r + e], invL);
     if (p.numSplits > 1 && tig == 0)
       attnStoreStats(p, blk.split, row, D, rowMax[r], rowSum[r]);
@@ -648,24 +780,28 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
                 NT = Config::kThreads, R = Config::kRowsPerWarp,
                 DC = (D + 31) / 32;
   KILN_DYNAMIC_SHARED(float, attnSmem);
-  float *sQ = attnSmem;          // [BM][D]
-  float *sK = sQ + BM * D;       // [32][D + 1]
-  float *sV = sK + BN * (D + 1); // [32][D]
-  float *sP = sV + BN * D;       // [BM][32]
+  // Pitch D + 4: lane l's float4 at column d sits in banks 4l + d (mod
+  // 32), so each quarter-warp phase of a 128-bit load is conflict-free.
+  constexpr int KP = D + 4;
+  float *sQ = attnSmem;     // [BM][D]
+  float *sK = sQ + BM * D;  // [32][KP]
+  float *sV = sK + BN * KP; // [32][D]
+  float *sP = sV + BN * D;  // [BM][32]
 
   const AttnBlock blk = attnBlock<BM, BN>(p);
   const int tid = static_cast<int>(threadIdx.x);
   const int lane = tid % 32, warp = tid / 32;
   const Index Tk = p.keys;
-  const T *kBase = p.k + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
-  const T *vBase = p.v + (blk.b * p.kvHeads + blk.kvh) * Tk * D;
+  const AttnKv<T> kRows = attnKv(p.k, p.kStride, blk, p.kvHeads, p.keys, D);
+  const AttnKv<T> vRows = attnKv(p.v, p.vStride, blk, p.kvHeads, p.keys, D);
 
-  if (blk.tileBegin < blk.tileEnd)
+  if (blk.tileBegin < blk.tileEnd) {
+    const AttnRows<T> qRows = attnQueryRows(p, blk, D);
     for (int idx = tid; idx < BM * D; idx += NT) {
       Index r = blk.q0 + idx / D;
-      sQ[idx] =
-          r < blk.rows ? load(p.q, (blk.rowBase + r) * D + idx % D) : 0.0f;
+      sQ[idx] = r < blk.rows ? load(qRows.row(r), idx % D) : 0.0f;
     }
+  }
 
   float o[R][DC], rowMax[R], rowSum[R]; // rowSum: this lane's keys only
 #pragma unroll
@@ -681,11 +817,17 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
   for (int t = blk.tileBegin; t < blk.tileEnd; ++t) {
     const Index j0 = static_cast<Index>(t) * BN;
     __syncthreads(); // the previous tile is consumed (and sQ is written)
-    for (int idx = tid; idx < BN * D; idx += NT) {
-      int r = idx / D, c = idx % D;
-      bool ok = j0 + r < Tk;
-      sK[r * (D + 1) + c] = ok ? load(kBase, (j0 + r) * D + c) : 0.0f;
-      sV[idx] = ok ? load(vBase, (j0 + r) * D + c) : 0.0f;
+    {
+      const T *kTile = kRows.base + j0 * kRows.seqStride;
+      const T *vTile = vRows.base + j0 * vRows.seqStride;
+      const Index left = Tk - j0;
+      const int valid = left < BN ? static_cast<int>(left) : BN;
+      for (int idx = tid; idx < BN * D; idx += NT) {
+        int r = idx / D, c = idx % D;
+        bool ok = r < valid;
+        sK[r * KP + c] = ok ? load(kTile, r * kRows.seqStride + c) : 0.0f;
+        sV[idx] = ok ? load(vTile, r * vRows.seqStride + c) : 0.0f;
+      }
     }
     __syncthreads();
 
@@ -693,12 +835,19 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
 #pragma unroll
     for (int r = 0; r < R; ++r)
       s[r] = 0.0f;
+    const float4 *kRow = reinterpret_cast<const float4 *>(sK + lane * KP);
 #pragma unroll 2
-    for (int d = 0; d < D; ++d) {
-      float kv = sK[lane * (D + 1) + d];
+    for (int d4 = 0; d4 < D / 4; ++d4) {
+      const float4 kv = kRow[d4];
 #pragma unroll
-      for (int r = 0; r < R; ++r)
-        s[r] += sQ[(warpRow + r) * D + d] * kv;
+      for (int r = 0; r < R; ++r) {
+        const float4 qv =
+            reinterpret_cast<const float4 *>(sQ + (warpRow + r) * D)[d4];
+        s[r] = fmaf(qv.x, kv.x, s[r]);
+        s[r] = fmaf(qv.y, kv.y, s[r]);
+        s[r] = fmaf(qv.z, kv.z, s[r]);
+        s[r] = fmaf(qv.w, kv.w, s[r]);
+      }
     }
     const bool check = attnTileNeedsCheck<BN>(p, blk, j0);
 #pragma unroll
@@ -730,10 +879,10 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
                                                    : 0.0f;
 #pragma unroll
       for (int r = 0; r < R; ++r) {
-        float pj = sP[(warpRow + r) * 32 + j];
+        const float pj = sP[(warpRow + r) * 32 + j];
 #pragma unroll
         for (int c = 0; c < DC; ++c)
-          o[r][c] += pj * vv[c];
+          o[r][c] = fmaf(pj, vv[c], o[r][c]);
       }
     }
   }
@@ -745,11 +894,14 @@ KILN_DEVICE void attentionForwardSimt(const AttentionParams<T, MaskT> &p,
     if (slice >= blk.rows)
       continue;
     const Index row = blk.rowBase + slice;
+    const AttnRow info = attnRow(blk, p.queries, slice);
+    const Index outRow = attnOutRow(p, blk, info.h, info.i, D);
     const float invL = l > 0.0f ? 1.0f / l : 0.0f;
 #pragma unroll
     for (int c = 0; c < DC; ++c)
       if (D % 32 == 0 || lane + 32 * c < D)
-        attnStore(p, epi, blk.split, row, lane + 32 * c, D, o[r][c], invL);
+        attnStore(p, epi, blk.split, row, outRow, lane + 32 * c, D, o[r][c],
+                  invL);
     if (p.numSplits > 1 && lane == 0)
       attnStoreStats(p, blk.split, row, D, rowMax[r], l);
   }
@@ -799,7 +951,13 @@ KILN_DEVICE void attentionCombine(const AttentionCombineParams<T> &p,
     }
     value = acc / sum;
   }
-  store(p.out, idx, epi(value, row, static_cast<Index>(d)));
+  Index at = idx;
+  if (p.outStride[0] != 0 || p.outStride[1] != 0 || p.outStride[2] != 0) {
+    Index i = row % p.queries, bh = row / p.queries;
+    at = (bh / p.queryHeads) * p.outStride[0] +
+         (bh % p.queryHeads) * p.outStride[1] + i * p.outStride[2] + d;
+  }
+  store(p.out, at, epi(value, row, static_cast<Index>(d)));
 }
 
 } // namespace kiln::kernels
