@@ -209,10 +209,65 @@ llvm::Error checkSameShape(GroupWriter &w) {
   return llvm::Error::success();
 }
 
-std::string kernelHead(GroupWriter &w, int64_t threads) {
+std::string kernelHead(GroupWriter &w, unsigned threads) {
   return "extern \"C\" __global__ void __launch_bounds__(" +
          std::to_string(threads) + ") " + w.kernel.name + w.kernelSignature() +
          " {\n";
+}
+
+/// The template of a [outer, R, inner] view: `<base>_rows` when inner is
+/// statically 1, `<base>_columns` otherwise, with the group's configured
+/// tile or the fallback. Sets the kernel's template, configuration, grid and
+/// block; returns the config type for the instantiation.
+llvm::Expected<std::string>
+chooseViewTemplate(GroupWriter &w, const RowShape &shape, llvm::StringRef base,
+                   RowTile rowFallback, ColumnTile columnFallback,
+                   llvm::StringRef what) {
+  FusionKernel &kernel = w.kernel;
+  std::string prefix = what.empty() ? "" : what.str() + ", ";
+  if (shape.rowCase) {
+    std::string name = (base + "_rows").str();
+    llvm::Expected<RowTile> tile = rowTile(w, name, rowFallback);
+    if (!tile)
+      return tile.takeError();
+    kernel.templateName = name;
+    kernel.configuration =
+        prefix + llvm::formatv("{0} threads, {1} rows per block, {2} items",
+                               tile->threads, tile->rowsPerBlock, tile->items)
+                     .str();
+    kernel.grid[0] = max(ceilDiv(shape.outer, tile->rowsPerBlock), 1);
+    kernel.block[0] = static_cast<unsigned>(tile->threads);
+    return rowConfigType(*tile);
+  }
+  std::string name = (base + "_columns").str();
+  llvm::Expected<ColumnTile> tile = columnTile(w, name, columnFallback);
+  if (!tile)
+    return tile.takeError();
+  kernel.templateName = name;
+  kernel.configuration =
+      prefix +
+      llvm::formatv("{0} x {1} threads", tile->threadsX, tile->threadsY).str();
+  kernel.grid[0] = max(ceilDiv(shape.outer * shape.inner, tile->threadsX), 1);
+  kernel.block[0] = static_cast<unsigned>(tile->threadsX * tile->threadsY);
+  return columnConfigType(*tile);
+}
+
+/// The kernel of a view template: `params` filled from the functors and
+/// the shape (plus `extra` statements), then `call`.
+void writeViewKernel(GroupWriter &w, const std::string &params,
+                     const RowShape &shape, bool hasEpilogue,
+                     const std::string &extra, const std::string &call) {
+  const std::string &name = w.kernel.name;
+  w.os << kernelHead(w, w.kernel.block[0]) << "  " << params << " p;\n"
+       << "  p.loader = " << w.functorInit(name + "_loader") << ";\n"
+       << "  p.output = out0;\n"
+       << "  p.outer = " << w.dim(shape.outer) << ";\n"
+       << "  p.r = " << w.dim(shape.r) << ";\n"
+       << "  p.inner = " << w.dim(shape.inner) << ";\n"
+       << extra;
+  if (hasEpilogue)
+    w.os << "  p.epilogue = " << w.functorInit(name + "_epilogue") << ";\n";
+  w.os << "  " << call << "\n}\n";
 }
 
 llvm::Error emitSoftmax(GroupWriter &w) {
@@ -238,49 +293,18 @@ llvm::Error emitSoftmax(GroupWriter &w) {
   std::string params = "kiln::kernels::SoftmaxParams<" + w.outputType(0) +
                        ", " + kernel.name + "_loader, " + kernel.name +
                        "_epilogue>";
-  std::string body;
-  int64_t threads;
-  if (shape.rowCase) {
-    // A warp per row holds rows up to 1024 in registers; a block per row,
-    // up to 4096 (longer rows stream through the loader twice).
-    std::optional<int64_t> r = shape.r.constantValue();
-    RowTile fallback =
-        r && *r > 1024 ? RowTile{512, 1, 8} : RowTile{128, 4, 32};
-    llvm::Expected<RowTile> tile = rowTile(w, "softmax_rows", fallback);
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threads;
-    kernel.templateName = "softmax_rows";
-    kernel.configuration =
-        llvm::formatv("{0} threads, {1} rows per block, {2} items", threads,
-                      tile->rowsPerBlock, tile->items)
-            .str();
-    kernel.grid[0] = ceilDiv(shape.outer, tile->rowsPerBlock);
-    body = "kiln::kernels::softmaxRows<" + rowConfigType(*tile) + ", " +
-           (log ? "true" : "false") + ">(p);";
-  } else {
-    llvm::Expected<ColumnTile> tile =
-        columnTile(w, "softmax_columns", ColumnTile{32, 4});
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threadsX * tile->threadsY;
-    kernel.templateName = "softmax_columns";
-    kernel.configuration =
-        llvm::formatv("{0} x {1} threads", tile->threadsX, tile->threadsY)
-            .str();
-    kernel.grid[0] = ceilDiv(shape.outer * shape.inner, tile->threadsX);
-    body = "kiln::kernels::softmaxColumns<" + columnConfigType(*tile) + ", " +
-           (log ? "true" : "false") + ">(p);";
-  }
-  kernel.block[0] = static_cast<unsigned>(threads);
-  w.os << kernelHead(w, threads) << "  " << params << " p;\n"
-       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
-       << "  p.output = out0;\n"
-       << "  p.outer = " << w.dim(shape.outer) << ";\n"
-       << "  p.r = " << w.dim(shape.r) << ";\n"
-       << "  p.inner = " << w.dim(shape.inner) << ";\n"
-       << "  p.epilogue = " << w.functorInit(kernel.name + "_epilogue")
-       << ";\n  " << body << "\n}\n";
+  // A warp per row holds rows up to 1024 in registers; a block per row, up
+  // to 4096 (longer rows stream through the loader twice).
+  std::optional<int64_t> r = shape.r.constantValue();
+  RowTile rows = r && *r > 1024 ? RowTile{512, 1, 8} : RowTile{128, 4, 32};
+  llvm::Expected<std::string> config = chooseViewTemplate(
+      w, shape, "softmax", rows, ColumnTile{32, 4}, log ? "log" : "");
+  if (!config)
+    return config.takeError();
+  writeViewKernel(w, params, shape, /*hasEpilogue=*/true, "",
+                  std::string("kiln::kernels::") +
+                      (shape.rowCase ? "softmaxRows<" : "softmaxColumns<") +
+                      *config + ", " + (log ? "true" : "false") + ">(p);");
   return llvm::Error::success();
 }
 
@@ -337,7 +361,7 @@ llvm::Error emitNorm(GroupWriter &w) {
   kernel.grid[0] = ceilDiv(rows, tile->rowsPerBlock);
   kernel.block[0] = static_cast<unsigned>(tile->threads);
   std::string scaleType = w.inputType(*s);
-  w.os << kernelHead(w, tile->threads) << "  kiln::kernels::NormParams<"
+  w.os << kernelHead(w, kernel.block[0]) << "  kiln::kernels::NormParams<"
        << scaleType << ", " << w.outputType(0) << ", " << kernel.name
        << "_loader, " << kernel.name << "_epilogue> p;\n"
        << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
@@ -382,51 +406,19 @@ llvm::Error emitReduce(GroupWriter &w) {
           emitFunctors(w, x, shape, "row * " + ld + " + col",
                        "row * " + w.dim(shape.inner) + " + col"))
     return error;
-  std::string body;
-  int64_t threads;
-  if (shape.rowCase) {
-    std::optional<int64_t> r = shape.r.constantValue();
-    RowTile fallback = r && *r > 2048 ? RowTile{256, 1, 4} : RowTile{256, 8, 4};
-    llvm::Expected<RowTile> tile = rowTile(w, "reduce_rows", fallback);
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threads;
-    kernel.templateName = "reduce_rows";
-    kernel.configuration =
-        llvm::formatv("{0}, {1} threads, {2} rows per block, {3} items", op,
-                      threads, tile->rowsPerBlock, tile->items)
-            .str();
-    kernel.grid[0] = ceilDiv(shape.outer, tile->rowsPerBlock);
-    body = "kiln::kernels::reduceRows<" + rowConfigType(*tile) +
-           ", kiln::kernels::" + op + ">(p);";
-  } else {
-    llvm::Expected<ColumnTile> tile =
-        columnTile(w, "reduce_columns", ColumnTile{32, 8});
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threadsX * tile->threadsY;
-    kernel.templateName = "reduce_columns";
-    kernel.configuration = llvm::formatv("{0}, {1} x {2} threads", op,
-                                         tile->threadsX, tile->threadsY)
-                               .str();
-    kernel.grid[0] = ceilDiv(shape.outer * shape.inner, tile->threadsX);
-    body = "kiln::kernels::reduceColumns<" + columnConfigType(*tile) +
-           ", kiln::kernels::" + op + ">(p);";
-  }
-  // An empty grid is not a launch: at least one block, whose threads find
-  // no row.
-  kernel.grid[0] = max(kernel.grid[0], 1);
-  kernel.block[0] = static_cast<unsigned>(threads);
-  w.os << kernelHead(w, threads) << "  kiln::kernels::ReduceParams<"
-       << w.outputType(0) << ", " << kernel.name << "_loader, " << kernel.name
-       << "_epilogue> p;\n"
-       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
-       << "  p.output = out0;\n"
-       << "  p.outer = " << w.dim(shape.outer) << ";\n"
-       << "  p.r = " << w.dim(shape.r) << ";\n"
-       << "  p.inner = " << w.dim(shape.inner) << ";\n"
-       << "  p.epilogue = " << w.functorInit(kernel.name + "_epilogue")
-       << ";\n  " << body << "\n}\n";
+  std::optional<int64_t> r = shape.r.constantValue();
+  RowTile rows = r && *r > 2048 ? RowTile{256, 1, 4} : RowTile{256, 8, 4};
+  llvm::Expected<std::string> config =
+      chooseViewTemplate(w, shape, "reduce", rows, ColumnTile{32, 8}, op);
+  if (!config)
+    return config.takeError();
+  writeViewKernel(w,
+                  "kiln::kernels::ReduceParams<" + w.outputType(0) + ", " +
+                      kernel.name + "_loader, " + kernel.name + "_epilogue>",
+                  shape, /*hasEpilogue=*/true, "",
+                  std::string("kiln::kernels::") +
+                      (shape.rowCase ? "reduceRows<" : "reduceColumns<") +
+                      *config + ", kiln::kernels::" + op + ">(p);");
   return llvm::Error::success();
 }
 
@@ -459,48 +451,19 @@ llvm::Error emitArgReduce(GroupWriter &w) {
   if (!loader)
     return loader.takeError();
   w.os << *loader;
-  std::string body;
-  int64_t threads;
-  if (shape.rowCase) {
-    llvm::Expected<RowTile> tile =
-        rowTile(w, "arg_reduce_rows", RowTile{256, 8, 4});
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threads;
-    kernel.templateName = "arg_reduce_rows";
-    kernel.configuration =
-        llvm::formatv("{0}, {1} threads, {2} rows per block, {3} items",
-                      isMax ? "max" : "min", threads, tile->rowsPerBlock,
-                      tile->items)
-            .str();
-    kernel.grid[0] = max(ceilDiv(shape.outer, tile->rowsPerBlock), 1);
-    body = "kiln::kernels::argReduceRows<" + rowConfigType(*tile) + ", " +
-           (isMax ? "true" : "false") + ">(p);";
-  } else {
-    llvm::Expected<ColumnTile> tile =
-        columnTile(w, "arg_reduce_columns", ColumnTile{32, 8});
-    if (!tile)
-      return tile.takeError();
-    threads = tile->threadsX * tile->threadsY;
-    kernel.templateName = "arg_reduce_columns";
-    kernel.configuration =
-        llvm::formatv("{0}, {1} x {2} threads", isMax ? "max" : "min",
-                      tile->threadsX, tile->threadsY)
-            .str();
-    kernel.grid[0] = max(ceilDiv(shape.outer * shape.inner, tile->threadsX), 1);
-    body = "kiln::kernels::argReduceColumns<" + columnConfigType(*tile) + ", " +
-           (isMax ? "true" : "false") + ">(p);";
-  }
-  kernel.block[0] = static_cast<unsigned>(threads);
-  w.os << kernelHead(w, threads) << "  kiln::kernels::ArgReduceParams<"
-       << kernel.name << "_loader> p;\n"
-       << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"
-       << "  p.output = out0;\n"
-       << "  p.outer = " << w.dim(shape.outer) << ";\n"
-       << "  p.r = " << w.dim(shape.r) << ";\n"
-       << "  p.inner = " << w.dim(shape.inner) << ";\n"
-       << "  p.selectLast = " << (selectLast ? "true" : "false") << ";\n  "
-       << body << "\n}\n";
+  llvm::Expected<std::string> config =
+      chooseViewTemplate(w, shape, "arg_reduce", RowTile{256, 8, 4},
+                         ColumnTile{32, 8}, isMax ? "max" : "min");
+  if (!config)
+    return config.takeError();
+  writeViewKernel(
+      w, "kiln::kernels::ArgReduceParams<" + kernel.name + "_loader>", shape,
+      /*hasEpilogue=*/false,
+      std::string("  p.selectLast = ") + (selectLast ? "true" : "false") +
+          ";\n",
+      std::string("kiln::kernels::") +
+          (shape.rowCase ? "argReduceRows<" : "argReduceColumns<") + *config +
+          ", " + (isMax ? "true" : "false") + ">(p);");
   return llvm::Error::success();
 }
 

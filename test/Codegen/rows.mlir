@@ -24,7 +24,7 @@
 // LAUNCH-NEXT: kiln_probs_fusion0: template softmax_rows <128 threads, 4 rows per block, 32 items>
 // LAUNCH-NEXT:   fuses: kiln.softmax, kiln.constant, kiln.mul, kiln.add
 // LAUNCH-NEXT:   dims: in0=[d0,d1,d2] in1=[d3] out0=[d4,d5,d6]
-// LAUNCH-NEXT:   grid: (ceildiv(d0 * 12, 4), 1, 1) block: (128, 1, 1)
+// LAUNCH-NEXT:   grid: (max(ceildiv(d0 * 12, 4), 1), 1, 1) block: (128, 1, 1)
 func.func @probs(%x: tensor<?x12x128xf32>, %mask: tensor<128xf32>) -> tensor<?x12x128xf32> {
   %0 = kiln.fusion ins(%x, %mask : tensor<?x12x128xf32>, tensor<128xf32>) -> tensor<?x12x128xf32> {
   ^bb0(%a: tensor<?x12x128xf32>, %m: tensor<128xf32>):

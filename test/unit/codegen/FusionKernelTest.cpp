@@ -733,9 +733,10 @@ TEST_P(FusionKernel, CompilesWithoutSpillsForEveryArchitecture) {
       // library's NVRTC test); a group whose operands need run-time
       // broadcasting of dynamic dims adds 64-bit divisions, whose call
       // sequence may cost a few spill bytes: reported, not failed.
-      if (!source.kernels[0].dividesByRuntimeDims)
+      if (!source.kernels[0].dividesByRuntimeDims) {
         EXPECT_EQ(k.spillStoreBytes + k.spillLoadBytes, 0u)
             << k.symbol << " spills on " << arch.arch.name();
+      }
       // The figures, for docs/codegen.md.
       std::printf("[ptxas] %s %s: %u registers, %llu bytes smem, %llu/%llu "
                   "bytes spilled\n",
