@@ -17,8 +17,8 @@
 // When C/groups is a multiple of 8 and the input is 16-byte aligned, the 8
 // k of a chunk are 8 consecutive channels of one pixel: one 16-byte
 // cp.async (zero-filled in the padding and past M). Otherwise (e.g. a
-// 3-channel stem) each of the 8 elements is addressed on its own and
-// stored to shared memory with a plain load: the choice is made at run
+// 3-channel stem) the 8 elements are loaded one by one, stepping (c, s, r)
+// without divisions, and stored to shared memory: the choice is made at run
 // time, so every shape is correct. The filter goes through
 // GemmRowMajorTile, which likewise falls back to element loads when
 // K % 8 != 0. blockIdx.z is the group.
@@ -144,10 +144,13 @@ KILN_DEVICE void conv2d(const Conv2dParams<T, OutT, Epilogue> &p) {
       aTile, bTile, blockRow, blockCol, 0, ceilDiv(gemmK, Config::kBlockK),
       acc);
 
-  gemmForEachAccumulator<Config>(
-      acc, blockRow, blockCol, gemmM, gemmN, [&](Index m, Index j, float v) {
-        store(p.output, convOutputOffset(prob, m, j, group),
-              p.epilogue(v, m, group * gemmN + j));
+  gemmForEachAccumulatorPair<Config>(
+      acc, blockRow, blockCol, gemmM, gemmN,
+      [&](Index m, Index j, float v0, float v1, bool pair) {
+        const Index col = group * gemmN + j;
+        gemmStorePair(p.output, convOutputOffset(prob, m, j, group),
+                      p.epilogue(v0, m, col),
+                      pair ? p.epilogue(v1, m, col + 1) : 0.0f, pair);
       });
 }
 

@@ -50,7 +50,10 @@
 // partials in split order (deterministic) and applies the epilogue.
 //
 // Epilogue: `float operator()(float acc, Index batch, Index row, Index col)`
-// (common.cuh), result stored converted to OutT (float, __half, bf16).
+// (common.cuh), result stored converted to OutT (float, __half, bf16). The
+// two adjacent columns of an mma C fragment are stored as one __half2 /
+// __nv_bfloat162 / float2 when the address is aligned to it (two scalar
+// stores otherwise, e.g. an odd ldc).
 //
 // Preconditions (canUseGemm checks them): T is __half or __nv_bfloat16;
 // M, N >= 1, K >= 0; ceil(N / kBlockN) <= 65535 and batch * splitK <= 65535
@@ -103,6 +106,8 @@ struct GemmConfig {
   static_assert((kChunksN & (kChunksN - 1)) == 0,
                 "block N: 8 times a power of two");
   static_assert(Stages >= 2, "at least two pipeline stages");
+  static_assert(Stages * (kStageA + kStageB) * 2 <= 227 * 1024,
+                "shared memory per block (16-bit elements) over 227 KiB");
   static_assert(kThreads <= 1024, "at most 1024 threads");
   static_assert(kThreads % kChunksK == 0 && kThreads % kChunksN == 0,
                 "a thread's chunks must share one k (or one n)");
@@ -357,12 +362,14 @@ KILN_DEVICE void gemmMainloop(AIter &a, BIter &b, Index blockRow,
   kiln_cp_async_wait_all();
 }
 
-/// Calls `f(row, col, value)` for each accumulator of the thread inside
-/// the [m, n] problem (row, col relative to the whole GEMM).
+/// Calls `f(row, col, v0, v1, pair)` for each pair of horizontally adjacent
+/// accumulators (columns col, col + 1; col even) of the thread whose first
+/// column is inside the [m, n] problem; `pair` says whether col + 1 < n
+/// (row, col relative to the whole GEMM).
 template <class Config, class F>
-KILN_DEVICE void gemmForEachAccumulator(const GemmAccumulators<Config> &acc,
-                                        Index blockRow, Index blockCol, Index m,
-                                        Index n, F &&f) {
+KILN_DEVICE void gemmForEachAccumulatorPair(const GemmAccumulators<Config> &acc,
+                                            Index blockRow, Index blockCol,
+                                            Index m, Index n, F &&f) {
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int warpRow = warp / Config::kWarpsN, warpCol = warp % Config::kWarpsN;
 #pragma unroll
@@ -375,15 +382,48 @@ KILN_DEVICE void gemmForEachAccumulator(const GemmAccumulators<Config> &acc,
         continue;
 #pragma unroll
       for (int j = 0; j < Config::kMmaN; ++j) {
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          Index col =
-              blockCol + warpCol * Config::kWarpN + j * 8 + (lane % 4) * 2 + e;
-          if (col < n)
-            f(row, col, acc[i][j][h * 2 + e]);
-        }
+        Index col =
+            blockCol + warpCol * Config::kWarpN + j * 8 + (lane % 4) * 2;
+        if (col < n)
+          f(row, col, acc[i][j][h * 2], acc[i][j][h * 2 + 1], col + 1 < n);
       }
     }
+  }
+}
+
+/// Two adjacent elements of OutT as one vector store.
+template <typename T> struct GemmPair;
+template <> struct GemmPair<float> {
+  using Type = float2;
+  static KILN_DEVICE Type make(float a, float b) { return make_float2(a, b); }
+};
+template <> struct GemmPair<__half> {
+  using Type = __half2;
+  static KILN_DEVICE Type make(float a, float b) {
+    return __halves2half2(fromFloat<__half>(a), fromFloat<__half>(b));
+  }
+};
+template <> struct GemmPair<__nv_bfloat16> {
+  using Type = __nv_bfloat162;
+  static KILN_DEVICE Type make(float a, float b) {
+    return __halves2bfloat162(fromFloat<__nv_bfloat16>(a),
+                              fromFloat<__nv_bfloat16>(b));
+  }
+};
+
+/// p[i] = v0 and, when `pair`, p[i + 1] = v1: one vector store when the
+/// address allows it (odd leading dims or offsets fall back to two).
+template <typename OutT>
+KILN_DEVICE void gemmStorePair(OutT *p, Index i, float v0, float v1,
+                               bool pair) {
+  using Pair = typename GemmPair<OutT>::Type;
+  OutT *q = p + i;
+  if (pair && reinterpret_cast<unsigned long long>(q) % sizeof(Pair) == 0) {
+    *reinterpret_cast<Pair *>(q) = GemmPair<OutT>::make(v0, v1);
+  } else {
+    store(p, i, v0);
+    if (pair)
+      store(p, i + 1, v1);
   }
 }
 
@@ -441,15 +481,20 @@ KILN_DEVICE void gemm(const GemmParams<T, OutT, Epilogue> &p) {
 
   if (splitK == 1) {
     OutT *c = p.c + batch * p.strideC;
-    gemmForEachAccumulator<Config>(
-        acc, blockRow, blockCol, p.m, p.n, [&](Index row, Index col, float v) {
-          store(c, row * p.ldc + col, p.epilogue(v, batch, row, col));
+    gemmForEachAccumulatorPair<Config>(
+        acc, blockRow, blockCol, p.m, p.n,
+        [&](Index row, Index col, float v0, float v1, bool pair) {
+          gemmStorePair(c, row * p.ldc + col, p.epilogue(v0, batch, row, col),
+                        pair ? p.epilogue(v1, batch, row, col + 1) : 0.0f,
+                        pair);
         });
   } else {
     float *w = p.workspace + static_cast<Index>(blockIdx.z) * p.m * p.n;
-    gemmForEachAccumulator<Config>(
+    gemmForEachAccumulatorPair<Config>(
         acc, blockRow, blockCol, p.m, p.n,
-        [&](Index row, Index col, float v) { w[row * p.n + col] = v; });
+        [&](Index row, Index col, float v0, float v1, bool pair) {
+          gemmStorePair(w, row * p.n + col, v0, v1, pair);
+        });
   }
 }
 
@@ -497,6 +542,21 @@ gemmWorkspaceBytes(const GemmParams<T, OutT, Epilogue> &p) {
   if (p.splitK <= 1)
     return 0;
   return static_cast<Index>(sizeof(float)) * p.batch * p.splitK * p.m * p.n;
+}
+
+/// Whether every block loads A and B with 16-byte cp.async (the fast path):
+/// base pointers 16-byte aligned and leading dims and batch strides
+/// multiples of 8 elements. Otherwise the blocks whose operand is not
+/// aligned take the element-wise fallback (correct, slower). Informational:
+/// the kernel decides per block at run time.
+template <typename T, typename OutT, typename Epilogue>
+KILN_HOST_DEVICE bool gemmUsesCpAsync(const GemmParams<T, OutT, Epilogue> &p) {
+  auto aligned = [](const void *q) {
+    return (reinterpret_cast<unsigned long long>(q) & 15ull) == 0;
+  };
+  return aligned(p.a) && aligned(p.b) && p.lda % 8 == 0 && p.ldb % 8 == 0 &&
+         p.strideA[0] % 8 == 0 && p.strideA[1] % 8 == 0 &&
+         p.strideB[0] % 8 == 0 && p.strideB[1] % 8 == 0;
 }
 
 /// Whether the problem fits the kernel's grid limits and preconditions.
