@@ -62,6 +62,9 @@ struct FusionKernel {
   /// dynamic dim that may broadcast): a 64-bit division, whose call sequence
   /// can make ptxas spill around it.
   bool dividesByRuntimeDims = false;
+  /// The workspace's first int is an error flag (a gather's out-of-range
+  /// index): zero it before the launch; set after means the op failed.
+  bool errorFlag = false;
 
   /// Index of the first dim of input `i` / result `i` in the dims table.
   unsigned inputDimsOffset(unsigned i) const;

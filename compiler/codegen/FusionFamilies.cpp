@@ -20,6 +20,7 @@ namespace {
 const Family kFamilies[] = {
     {"gemm", gemmHeader, isGemmAnchor, emitGemm},
     {"row", rowHeader, isRowAnchor, emitRow},
+    {"copy", copyHeader, isCopyAnchor, emitCopy},
 };
 
 } // namespace

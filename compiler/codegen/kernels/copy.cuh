@@ -31,8 +31,9 @@
 //    memory, barrier, and write columns of it as rows of the output
 //    (contiguous there). The tile row is padded (one element, or one 32-bit
 //    word for 1- and 2-byte types) so the column reads hit distinct banks.
-//    blockIdx.x walks the tiles, blockIdx.y the batch (grid-stride, so a
-//    batch over 65535 is fine). Uses __syncthreads: NOT barrier-free.
+//    blockIdx.x walks the tiles, blockIdx.y the batch (both grid-stride, so
+//    any grid is correct and a batch over 65535 is fine). Uses
+//    __syncthreads: NOT barrier-free.
 //  - concat: up to kConcatMaxInputs inputs in one launch. Viewed as
 //    [outer, row] matrices (row = extent along the axis * inner extent),
 //    input k fills the columns [colBegin[k], colBegin[k] + inputCols[k]) of
@@ -410,38 +411,43 @@ KILN_DEVICE void transposeTiled(const TransposeTileParams<T> &p) {
   constexpr int kBatchRank = kCopyMaxRank - 2;
   KILN_SHARED(T, tile, [kTile][kTile + transposeTilePad<T>()]);
   const Index tilesC = ceilDiv(p.cols, kTile);
-  const Index tileRow = static_cast<Index>(blockIdx.x) / tilesC;
-  const Index c0 = (static_cast<Index>(blockIdx.x) - tileRow * tilesC) * kTile;
-  const Index r0 = tileRow * kTile;
+  const Index tiles = ceilDiv(p.rows, kTile) * tilesC;
   const int tx = threadIdx.x % kTile, ty = threadIdx.x / kTile;
-  for (Index b = blockIdx.y; b < p.batch; b += gridDim.y) {
-    Index inBase = 0, outBase = 0, q = b;
+  // Grid-stride over tiles and batch, so a launch sized by a formula that
+  // does not know the plan's merged dims is still right.
+  for (Index t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const Index tileRow = t / tilesC;
+    const Index c0 = (t - tileRow * tilesC) * kTile;
+    const Index r0 = tileRow * kTile;
+    for (Index b = blockIdx.y; b < p.batch; b += gridDim.y) {
+      Index inBase = 0, outBase = 0, q = b;
 #pragma unroll
-    for (int d = kBatchRank - 1; d >= 0; --d) {
-      if (p.batchDims[d] != 1) {
-        Index next = copyDiv(q, p.batchDims[d]);
-        Index i = q - next * p.batchDims[d];
-        inBase += i * p.batchInStrides[d];
-        outBase += i * p.batchOutStrides[d];
-        q = next;
+      for (int d = kBatchRank - 1; d >= 0; --d) {
+        if (p.batchDims[d] != 1) {
+          Index next = copyDiv(q, p.batchDims[d]);
+          Index i = q - next * p.batchDims[d];
+          inBase += i * p.batchInStrides[d];
+          outBase += i * p.batchOutStrides[d];
+          q = next;
+        }
       }
-    }
-    // Rows of the tile, contiguous in the input.
+      // Rows of the tile, contiguous in the input.
 #pragma unroll
-    for (int k = ty; k < kTile; k += kRows) {
-      const Index r = r0 + k, c = c0 + tx;
-      if (r < p.rows && c < p.cols)
-        tile[k][tx] = p.input[inBase + r * p.inRowStride + c];
-    }
-    __syncthreads();
-    // Columns of the tile, contiguous in the output.
+      for (int k = ty; k < kTile; k += kRows) {
+        const Index r = r0 + k, c = c0 + tx;
+        if (r < p.rows && c < p.cols)
+          tile[k][tx] = p.input[inBase + r * p.inRowStride + c];
+      }
+      __syncthreads();
+      // Columns of the tile, contiguous in the output.
 #pragma unroll
-    for (int k = ty; k < kTile; k += kRows) {
-      const Index c = c0 + k, r = r0 + tx;
-      if (r < p.rows && c < p.cols)
-        p.output[outBase + c * p.outColStride + r] = tile[tx][k];
+      for (int k = ty; k < kTile; k += kRows) {
+        const Index c = c0 + k, r = r0 + tx;
+        if (r < p.rows && c < p.cols)
+          p.output[outBase + c * p.outColStride + r] = tile[tx][k];
+      }
+      __syncthreads(); // the next batch element overwrites the tile
     }
-    __syncthreads(); // the next batch element overwrites the tile
   }
 }
 

@@ -32,6 +32,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct GroupCase {
   double atol = 1e-5;
   /// Float inputs are uniform in [-range, range].
   double range = 3.0;
+  /// When > 0, integer inputs are indices: uniform in [-n, n - 1] (a
+  /// gather's negative indices count from the end).
+  int64_t indexRange = 0;
 };
 
 // Elementwise groups. Shapes of 1, primes, numpy broadcasting ([7,1] +
@@ -511,6 +515,108 @@ func.func @pool(%x: tensor<?x?x?x?xf32>) -> tensor<?x?xf32> {
      3.0},
 };
 
+// Data movement (copy.cuh): exact. Transposes that move the innermost dim
+// take the tiled kernel (a grid of one block per 1024 elements makes blocks
+// loop over tiles), others the strided copy; slices with negative steps;
+// concat in groups of eight inputs; gathers with negative indices.
+const GroupCase kCopyCases[] = {
+    {"TransposeTiled",
+     R"mlir(
+func.func @tr(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %0 = kiln.fusion ins(%x : tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  ^bb0(%a: tensor<?x?x?xf32>):
+    %1 = kiln.transpose %a permutation = [2, 0, 1] : tensor<?x?x?xf32> -> tensor<?x?x?xf32>
+    kiln.yield %1 : tensor<?x?x?xf32>
+  }
+  return %0 : tensor<?x?x?xf32>
+})mlir",
+     {{{2, 3, 5}}, {{1, 37, 5}}, {{3, 33, 65}}, {{1, 1, 1}}},
+     0.0,
+     0.0},
+    {"TransposeKeepsInnerHalf",
+     R"mlir(
+func.func @tr2(%x: tensor<?x?x8xf16>) -> tensor<?x?x8xf16> {
+  %0 = kiln.fusion ins(%x : tensor<?x?x8xf16>) -> tensor<?x?x8xf16> {
+  ^bb0(%a: tensor<?x?x8xf16>):
+    %1 = kiln.transpose %a permutation = [1, 0, 2] : tensor<?x?x8xf16> -> tensor<?x?x8xf16>
+    kiln.yield %1 : tensor<?x?x8xf16>
+  }
+  return %0 : tensor<?x?x8xf16>
+})mlir",
+     {{{2, 3, 8}}, {{7, 13, 8}}},
+     0.0,
+     0.0},
+    {"SliceNegativeSteps",
+     R"mlir(
+func.func @sl(%x: tensor<?x?x9xi32>) -> tensor<?x?x7xi32> {
+  %0 = kiln.fusion ins(%x : tensor<?x?x9xi32>) -> tensor<?x?x7xi32> {
+  ^bb0(%a: tensor<?x?x9xi32>):
+    %1 = kiln.slice %a[::-1, 1::2, :-2] : tensor<?x?x9xi32> -> tensor<?x?x7xi32>
+    kiln.yield %1 : tensor<?x?x7xi32>
+  }
+  return %0 : tensor<?x?x7xi32>
+})mlir",
+     {{{4, 5, 9}}, {{1, 2, 9}}, {{3, 17, 9}}},
+     0.0,
+     0.0},
+    {"ConcatThree",
+     R"mlir(
+func.func @cat(%a: tensor<?x3xf32>, %b: tensor<?x?xf32>, %c: tensor<?x1xf32>) -> tensor<?x?xf32> {
+  %0 = kiln.fusion ins(%a, %b, %c : tensor<?x3xf32>, tensor<?x?xf32>, tensor<?x1xf32>) -> tensor<?x?xf32> {
+  ^bb0(%x: tensor<?x3xf32>, %y: tensor<?x?xf32>, %z: tensor<?x1xf32>):
+    %1 = kiln.concat %x, %y, %z axis = 1 : tensor<?x3xf32>, tensor<?x?xf32>, tensor<?x1xf32> -> tensor<?x?xf32>
+    kiln.yield %1 : tensor<?x?xf32>
+  }
+  return %0 : tensor<?x?xf32>
+})mlir",
+     {{{2, 3}, {2, 5}, {2, 1}}, {{37, 3}, {37, 1}, {37, 1}}},
+     0.0,
+     0.0},
+    {"ConcatNineInputsFirstAxis",
+     R"mlir(
+func.func @cat9(%a: tensor<?x4xi64>, %b: tensor<?x4xi64>) -> tensor<?x4xi64> {
+  %0 = kiln.fusion ins(%a, %b : tensor<?x4xi64>, tensor<?x4xi64>) -> tensor<?x4xi64> {
+  ^bb0(%x: tensor<?x4xi64>, %y: tensor<?x4xi64>):
+    %1 = kiln.concat %x, %y, %x, %y, %x, %y, %x, %y, %x axis = 0 : tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64>, tensor<?x4xi64> -> tensor<?x4xi64>
+    kiln.yield %1 : tensor<?x4xi64>
+  }
+  return %0 : tensor<?x4xi64>
+})mlir",
+     {{{1, 4}, {2, 4}}, {{3, 4}, {5, 4}}},
+     0.0,
+     0.0},
+    {"GatherEmbedding",
+     R"mlir(
+func.func @emb(%table: tensor<?x?xf32>, %ids: tensor<?x?xi64>) -> tensor<?x?x?xf32> {
+  %0 = kiln.fusion ins(%table, %ids : tensor<?x?xf32>, tensor<?x?xi64>) -> tensor<?x?x?xf32> {
+  ^bb0(%t: tensor<?x?xf32>, %i: tensor<?x?xi64>):
+    %1 = kiln.gather %t, %i axis = 0 : tensor<?x?xf32>, tensor<?x?xi64> -> tensor<?x?x?xf32>
+    kiln.yield %1 : tensor<?x?x?xf32>
+  }
+  return %0 : tensor<?x?x?xf32>
+})mlir",
+     {{{7, 5}, {2, 3}}, {{7, 33}, {1, 1}}},
+     0.0,
+     0.0,
+     3.0,
+     7},
+    {"GatherElementsMiddleAxis",
+     R"mlir(
+func.func @ge(%d: tensor<2x5x3xf16>, %i: tensor<2x4x3xi32>) -> tensor<2x4x3xf16> {
+  %0 = kiln.fusion ins(%d, %i : tensor<2x5x3xf16>, tensor<2x4x3xi32>) -> tensor<2x4x3xf16> {
+  ^bb0(%x: tensor<2x5x3xf16>, %y: tensor<2x4x3xi32>):
+    %1 = kiln.gather_elements %x, %y axis = 1 : tensor<2x5x3xf16>, tensor<2x4x3xi32> -> tensor<2x4x3xf16>
+    kiln.yield %1 : tensor<2x4x3xf16>
+  }
+  return %0 : tensor<2x4x3xf16>
+})mlir",
+     {{{2, 5, 3}, {2, 4, 3}}},
+     0.0,
+     0.0,
+     3.0,
+     5},
+};
+
 // Names the case in gtest's messages instead of dumping its bytes.
 void PrintTo(const GroupCase &groupCase, std::ostream *os) {
   *os << groupCase.name;
@@ -524,9 +630,10 @@ std::string formatDims(llvm::ArrayRef<int64_t> dims) {
 }
 
 Tensor randomTensor(ElementKind kind, llvm::ArrayRef<int64_t> shape,
-                    double range, std::mt19937 &rng) {
+                    double range, int64_t indexRange, std::mt19937 &rng) {
   Tensor tensor(kind, shape);
   std::uniform_real_distribution<double> real(-range, range);
+  std::uniform_int_distribution<int64_t> index(-indexRange, indexRange - 1);
   // Integers are never 0 so that divisions stay defined for the evaluator.
   std::uniform_int_distribution<int64_t> integer(1, 50);
   std::bernoulli_distribution coin(0.5);
@@ -535,6 +642,8 @@ Tensor randomTensor(ElementKind kind, llvm::ArrayRef<int64_t> shape,
       tensor.setFloat(i, real(rng));
     else if (kind == ElementKind::I1)
       tensor.setInt(i, coin(rng));
+    else if (indexRange > 0)
+      tensor.setInt(i, index(rng));
     else
       tensor.setInt(i, coin(rng) ? integer(rng) : -integer(rng));
   }
@@ -627,8 +736,9 @@ TEST_P(FusionKernel, MatchesTheEvaluatorOnTheSimulator) {
   for (const auto &shapes : GetParam().shapeSets) {
     std::vector<Tensor> inputs;
     for (auto [i, shape] : llvm::enumerate(shapes))
-      inputs.push_back(
-          randomTensor(kernel.inputKinds[i], shape, GetParam().range, rng));
+      inputs.push_back(randomTensor(kernel.inputKinds[i], shape,
+                                    GetParam().range, GetParam().indexRange,
+                                    rng));
     FailureOr<SmallVector<Tensor>> expected = evaluate(function, inputs);
     ASSERT_TRUE(succeeded(expected));
     ASSERT_EQ(expected->size(), kernel.outputKinds.size());
@@ -672,6 +782,8 @@ TEST_P(FusionKernel, MatchesTheEvaluatorOnTheSimulator) {
       for (const Tensor &ref : *expected)
         outBytes.emplace_back(ref.toBytes().size(), char(0x5a));
       std::vector<char> workspace(*workspaceBytes + 16, char(0x7f));
+      if (kernel.errorFlag) // the runtime zeroes the flag before a launch
+        std::memset(workspace.data(), 0, sizeof(int));
       std::vector<const void *> inPointers;
       for (auto &bytes : inBytes)
         inPointers.push_back(bytes.data());
@@ -697,6 +809,11 @@ TEST_P(FusionKernel, MatchesTheEvaluatorOnTheSimulator) {
       config.workers = 2;
       simt::Status status = simt::launch(config, entry, args.data());
       ASSERT_TRUE(status.ok()) << status.message();
+      if (kernel.errorFlag) {
+        int flag;
+        std::memcpy(&flag, workspace.data(), sizeof flag);
+        EXPECT_EQ(flag, 0) << "in-range indices raised the error flag";
+      }
 
       for (auto [r, ref] : llvm::enumerate(*expected)) {
         std::string error;
@@ -756,6 +873,8 @@ INSTANTIATE_TEST_SUITE_P(Elementwise, FusionKernel,
 INSTANTIATE_TEST_SUITE_P(Gemm, FusionKernel, ::testing::ValuesIn(kGemmCases),
                          [](const auto &info) { return info.param.name; });
 INSTANTIATE_TEST_SUITE_P(Row, FusionKernel, ::testing::ValuesIn(kRowCases),
+                         [](const auto &info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Copy, FusionKernel, ::testing::ValuesIn(kCopyCases),
                          [](const auto &info) { return info.param.name; });
 
 // Launch formulas: what the runtime evaluates and the kernel prints.
