@@ -60,22 +60,25 @@ std::optional<std::vector<double>> readF32(ElementsAttr attr) {
   return std::nullopt;
 }
 
-/// The per-channel values of `value` for an NCHW result with `channels`
-/// channels, when `value` is a constant (possibly reshaped, or computed from
-/// constants elementwise) whose dims are all 1 except, possibly, the channel
-/// dim. Scalars broadcast to every channel.
-std::optional<std::vector<double>> perChannel(Value value, int64_t channels) {
+/// The per-channel values of `value` for a rank-4 result with `channels`
+/// channels in dim `channelDim` (1 for NCHW, 3 for NHWC), when `value` is a
+/// constant (possibly reshaped, or computed from constants elementwise) whose
+/// dims are all 1 except, possibly, the channel dim. Scalars broadcast to
+/// every channel.
+std::optional<std::vector<double>> perChannel(Value value, int64_t channels,
+                                              int64_t channelDim) {
   auto type = cast<RankedTensorType>(value.getType());
   if (!type.hasStaticShape() || type.getRank() > 4)
     return std::nullopt;
-  // Aligned to NCHW from the right, only dim 1 may differ from 1.
+  // Aligned to the result from the right, only the channel dim may differ
+  // from 1.
   int64_t offset = 4 - type.getRank();
   bool perChannelShape = true, isScalar = true;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     int64_t size = type.getDimSize(d);
     if (size != 1)
       isScalar = false;
-    if (size != 1 && !(d + offset == 1 && size == channels))
+    if (size != 1 && !(d + offset == channelDim && size == channels))
       perChannelShape = false;
   }
   if (!perChannelShape)
@@ -111,7 +114,7 @@ std::optional<std::vector<double>> perChannel(Value value, int64_t channels) {
   }
   auto unary = [&](Value operand,
                    auto fn) -> std::optional<std::vector<double>> {
-    auto v = perChannel(operand, channels);
+    auto v = perChannel(operand, channels, channelDim);
     if (!v)
       return std::nullopt;
     for (double &x : *v)
@@ -120,7 +123,8 @@ std::optional<std::vector<double>> perChannel(Value value, int64_t channels) {
   };
   auto binary = [&](Value lhs, Value rhs,
                     auto fn) -> std::optional<std::vector<double>> {
-    auto a = perChannel(lhs, channels), b = perChannel(rhs, channels);
+    auto a = perChannel(lhs, channels, channelDim),
+         b = perChannel(rhs, channels, channelDim);
     if (!a || !b)
       return std::nullopt;
     for (int64_t c = 0; c < channels; ++c)
@@ -156,9 +160,13 @@ Value makeWeight(OpBuilder &builder, Location loc, RankedTensorType type,
 }
 
 /// Folds the single-use chain of per-channel affine ops that follows `conv`.
+/// The output channels are dim 1 of an NCHW result and dim 3 of a
+/// channels_last (NHWC) one; in both filter layouts (OIHW, OHWI) each output
+/// channel's weights are one contiguous run, so the scaling is the same.
 bool foldInto(Conv2dOp conv) {
   RankedTensorType outType = conv.getType();
-  int64_t channels = outType.getDimSize(1);
+  int64_t channelDim = conv.getChannelsLast() ? 3 : 1;
+  int64_t channels = outType.getDimSize(channelDim);
   auto filterConst = conv.getFilter().getDefiningOp<ConstantOp>();
   if (ShapedType::isDynamic(channels) || !filterConst)
     return false;
@@ -186,7 +194,8 @@ bool foldInto(Conv2dOp conv) {
       break;
     bool onLeft = user->getOperand(0) == current;
     Value other = user->getOperand(onLeft ? 1 : 0);
-    std::optional<std::vector<double>> c = perChannel(other, channels);
+    std::optional<std::vector<double>> c =
+        perChannel(other, channels, channelDim);
     if (!c)
       break;
     for (int64_t o = 0; o < channels; ++o) {
@@ -234,7 +243,8 @@ bool foldInto(Conv2dOp conv) {
       newBias, "conv_bn_bias");
   Value folded = builder.create<Conv2dOp>(
       loc, outType, conv.getInput(), w, b, conv.getStridesAttr(),
-      conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupsAttr());
+      conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupsAttr(),
+      conv.getChannelsLastAttr());
   current.replaceAllUsesWith(folded);
   return true;
 }

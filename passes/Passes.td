@@ -88,7 +88,8 @@ def FoldConvBatchNorm : Pass<"kiln-fold-conv-batchnorm", "func::FuncOp"> {
   let description = [{
     Follows the single-use chain of `add`, `sub`, `mul` and `div` after a
     `kiln.conv2d` whose other operands are per-output-channel constants
-    (shaped `[C, 1, 1]`, `[1, C, 1, 1]` or scalar; constants, reshapes of
+    (shaped `[C, 1, 1]`, `[1, C, 1, 1]` or scalar, or for a `channels_last`
+    convolution `[C]`, `[1, 1, 1, C]` or scalar; constants, reshapes of
     constants, or elementwise `sqrt`/`rsqrt`/`reciprocal`/arithmetic of
     them, which is how an inference BatchNormalization looks after import)
     and folds the resulting `y * s + t` into new filter and bias constants:
@@ -137,6 +138,42 @@ def FoldConstants : Pass<"kiln-fold-constants", "func::FuncOp"> {
     Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 20",
            "Largest result (in elements) that is folded">
   ];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
+def ConvertToChannelsLast : Pass<"kiln-convert-to-channels-last",
+                                 "func::FuncOp"> {
+  let summary = "Move NCHW convolutions and pools to NHWC (channels_last)";
+  let description = [{
+    Rewrites every NCHW `kiln.conv2d`, `kiln.max_pool2d` and
+    `kiln.avg_pool2d` into its `channels_last` form, the layout of the CUDA
+    kernels: the input goes through `kiln.transpose` NCHW -> NHWC
+    (`permutation = [0, 2, 3, 1]`), the filter through OIHW -> OHWI (the same
+    permutation), and the result back NHWC -> NCHW (`[0, 3, 1, 2]`).
+
+    The transposes between consecutive layers then disappear: the
+    NHWC -> NCHW transposes sink through elementwise ops (unary ones such as
+    `relu`, `clamp` or `cast`, and `add`, `sub`, `mul`, `div`, `max`, `min`,
+    `pow` whose other operand is also such a transpose, a scalar, or a
+    constant of rank <= 4, which is padded to rank 4 and transposed too), and
+    a transpose of a transpose composes into the identity. Transposes and
+    reshapes of constants are evaluated into new constants, so a constant
+    filter is stored OHWI (a constant still used elsewhere is only copied when
+    it has at most 4096 elements). The `kiln.shape` dims of
+    `kiln-infer-symbolic-shapes` move with their ops into NHWC order. The
+    function's inputs and results stay NCHW.
+
+    ```mlir
+    // before
+    %y = kiln.conv2d %x, %w strides = [1, 1] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x8x8xf32>
+    %r = kiln.relu %y : tensor<1x4x8x8xf32>
+    // after (%wt is the filter as a 4x3x3x3 OHWI constant)
+    %t = kiln.transpose %x permutation = [0, 2, 3, 1] : tensor<1x3x8x8xf32> -> tensor<1x8x8x3xf32>
+    %y = kiln.conv2d %t, %wt strides = [1, 1] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1 channels_last : tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32> -> tensor<1x8x8x4xf32>
+    %r = kiln.relu %y : tensor<1x8x8x4xf32>
+    %b = kiln.transpose %r permutation = [0, 3, 1, 2] : tensor<1x8x8x4xf32> -> tensor<1x4x8x8xf32>
+    ```
+  }];
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 

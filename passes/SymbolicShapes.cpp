@@ -370,32 +370,39 @@ void SymbolicShapeAnalysis::visit(Operation *op) {
         setShape(l.getResult(), out);
       })
       .Case([&](Conv2dOp conv) {
+        // NCHW/OIHW, or NHWC/OHWI with channels_last: the spatial dims of
+        // the input and the kernel dims of the filter start at the same dim.
+        bool channelsLast = conv.getChannelsLast();
+        int64_t spatialDim = channelsLast ? 1 : 2;
         SymbolicVector in = shapeOf(conv.getInput()),
                        f = shapeOf(conv.getFilter());
-        SymbolicVector out{in[0], f[0]};
+        SymbolicVector spatial;
         for (int i = 0; i < 2; ++i) {
-          std::optional<int64_t> k = asConstant(f[2 + i]);
+          std::optional<int64_t> k = asConstant(f[spatialDim + i]);
           if (!k) {
-            out.push_back(freshSymbol(hint));
+            spatial.push_back(freshSymbol(hint));
             continue;
           }
           int64_t span = conv.getDilations()[i] * (*k - 1) + 1;
           AffineExpr padded =
-              in[2 + i] + conv.getPads()[i] + conv.getPads()[i + 2];
-          out.push_back((padded - span).floorDiv(conv.getStrides()[i]) + 1);
+              in[spatialDim + i] + conv.getPads()[i] + conv.getPads()[i + 2];
+          spatial.push_back((padded - span).floorDiv(conv.getStrides()[i]) + 1);
         }
+        SymbolicVector out =
+            channelsLast ? SymbolicVector{in[0], spatial[0], spatial[1], f[0]}
+                         : SymbolicVector{in[0], f[0], spatial[0], spatial[1]};
         setShape(conv.getResult(), out);
       })
       .Case<MaxPool2dOp, AvgPool2dOp>([&](auto pool) {
-        SymbolicVector in = shapeOf(pool.getInput());
-        SymbolicVector out{in[0], in[1]};
+        int64_t spatialDim = pool.getChannelsLast() ? 1 : 2;
+        SymbolicVector out = shapeOf(pool.getInput());
         for (int i = 0; i < 2; ++i) {
-          AffineExpr steps = in[2 + i] + pool.getPads()[i] +
+          AffineExpr steps = out[spatialDim + i] + pool.getPads()[i] +
                              pool.getPads()[i + 2] - pool.getKernel()[i];
           int64_t stride = pool.getStrides()[i];
-          out.push_back((pool.getCeilMode() ? steps.ceilDiv(stride)
-                                            : steps.floorDiv(stride)) +
-                        1);
+          out[spatialDim + i] = (pool.getCeilMode() ? steps.ceilDiv(stride)
+                                                    : steps.floorDiv(stride)) +
+                                1;
         }
         setShape(pool.getResult(), out);
       })

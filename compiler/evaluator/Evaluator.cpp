@@ -316,7 +316,8 @@ private:
   FailureOr<Tensor> evalPool(Operation *op, const Tensor &x,
                              ArrayRef<int64_t> kernel,
                              ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                             bool ceilMode, bool isMax, bool countIncludePad);
+                             bool ceilMode, bool isMax, bool countIncludePad,
+                             bool channelsLast);
   FailureOr<Tensor> evalGather(GatherOp op, const Tensor &data,
                                const Tensor &indices);
   FailureOr<Tensor> evalConcat(ConcatOp op, ArrayRef<const Tensor *> inputs);
@@ -480,16 +481,16 @@ Results Interpreter::dispatch(Operation *op, Env &env, int depth) {
                                  getOptional(conv.getBias())));
       })
       .Case([&](MaxPool2dOp pool) {
-        return single(evalPool(pool, get(pool.getInput()), pool.getKernel(),
-                               pool.getStrides(), pool.getPads(),
-                               pool.getCeilMode(), /*isMax=*/true,
-                               /*countIncludePad=*/false));
+        return single(evalPool(
+            pool, get(pool.getInput()), pool.getKernel(), pool.getStrides(),
+            pool.getPads(), pool.getCeilMode(), /*isMax=*/true,
+            /*countIncludePad=*/false, pool.getChannelsLast()));
       })
       .Case([&](AvgPool2dOp pool) {
-        return single(evalPool(pool, get(pool.getInput()), pool.getKernel(),
-                               pool.getStrides(), pool.getPads(),
-                               pool.getCeilMode(), /*isMax=*/false,
-                               pool.getCountIncludePad()));
+        return single(evalPool(
+            pool, get(pool.getInput()), pool.getKernel(), pool.getStrides(),
+            pool.getPads(), pool.getCeilMode(), /*isMax=*/false,
+            pool.getCountIncludePad(), pool.getChannelsLast()));
       })
       .Case([&](GatherOp gather) {
         return single(evalGather(gather, get(gather.getData()),
@@ -1230,15 +1231,47 @@ FailureOr<Tensor> Interpreter::evalLinear(LinearOp op, const Tensor &x,
   return result;
 }
 
+/// A rank-4 tensor seen through its logical NCHW dims (OIHW for filters):
+/// the sizes and element strides of (n, c, h, w), whether the memory is
+/// NCHW or, for `channels_last` ops, NHWC (OHWI). One loop nest then
+/// serves both layouts.
+struct NchwView {
+  int64_t size[4], stride[4];
+  NchwView(ArrayRef<int64_t> shape, bool channelsLast) {
+    // Logical dim i is memory dim order[i].
+    static constexpr int64_t kNchw[4] = {0, 1, 2, 3}, kNhwc[4] = {0, 3, 1, 2};
+    const int64_t *order = channelsLast ? kNhwc : kNchw;
+    int64_t memoryStrides[4] = {shape[1] * shape[2] * shape[3],
+                                shape[2] * shape[3], shape[3], 1};
+    for (int i = 0; i < 4; ++i) {
+      size[i] = shape[order[i]];
+      stride[i] = memoryStrides[order[i]];
+    }
+  }
+  int64_t offset(int64_t n, int64_t c, int64_t h, int64_t w) const {
+    return n * stride[0] + c * stride[1] + h * stride[2] + w * stride[3];
+  }
+};
+
+/// The memory shape of a logical NCHW shape.
+SmallVector<int64_t> memoryShape(int64_t n, int64_t c, int64_t h, int64_t w,
+                                 bool channelsLast) {
+  if (channelsLast)
+    return {n, h, w, c};
+  return {n, c, h, w};
+}
+
 FailureOr<Tensor> Interpreter::evalConv2d(Conv2dOp op, const Tensor &x,
                                           const Tensor &w, const Tensor *bias) {
   ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(),
                     dilations = op.getDilations();
   int64_t groups = static_cast<int64_t>(op.getGroups());
-  int64_t batch = x.getShape()[0], channels = x.getShape()[1],
-          height = x.getShape()[2], width = x.getShape()[3];
-  int64_t outChannels = w.getShape()[0], groupChannels = w.getShape()[1],
-          kernelH = w.getShape()[2], kernelW = w.getShape()[3];
+  bool channelsLast = op.getChannelsLast();
+  NchwView in(x.getShape(), channelsLast), filter(w.getShape(), channelsLast);
+  int64_t batch = in.size[0], channels = in.size[1], height = in.size[2],
+          width = in.size[3];
+  int64_t outChannels = filter.size[0], groupChannels = filter.size[1],
+          kernelH = filter.size[2], kernelW = filter.size[3];
   if (channels != groupChannels * groups || outChannels % groups != 0)
     return op.emitError("input ")
            << formatDims(x.getShape()) << " and filter "
@@ -1257,9 +1290,12 @@ FailureOr<Tensor> Interpreter::evalConv2d(Conv2dOp op, const Tensor &x,
     return op.emitError("filter ")
            << formatDims(w.getShape()) << " does not fit the padded input "
            << formatDims(x.getShape());
-  if (failed(checkResultSize(op, {batch, outChannels, *outH, *outW})))
+  SmallVector<int64_t> shape =
+      memoryShape(batch, outChannels, *outH, *outW, channelsLast);
+  if (failed(checkResultSize(op, shape)))
     return failure();
-  Tensor result(x.getKind(), {batch, outChannels, *outH, *outW});
+  Tensor result(x.getKind(), shape);
+  NchwView out(shape, channelsLast);
   int64_t outPerGroup = outChannels / groups;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t o = 0; o < outChannels; ++o)
@@ -1275,13 +1311,12 @@ FailureOr<Tensor> Interpreter::evalConv2d(Conv2dOp op, const Tensor &x,
                 if (h < 0 || h >= height || v < 0 || v >= width)
                   continue; // zero padding
                 int64_t channel = group * groupChannels + c;
-                acc.add(
-                    x, ((b * channels + channel) * height + h) * width + v, w,
-                    ((o * groupChannels + c) * kernelH + kh) * kernelW + kw);
+                acc.add(x, in.offset(b, channel, h, v), w,
+                        filter.offset(o, c, kh, kw));
               }
           if (bias)
             acc.addBias(*bias, o);
-          acc.store(result, ((b * outChannels + o) * *outH + oh) * *outW + ow);
+          acc.store(result, out.offset(b, o, oh, ow));
         }
   return result;
 }
@@ -1290,9 +1325,11 @@ FailureOr<Tensor> Interpreter::evalPool(Operation *op, const Tensor &x,
                                         ArrayRef<int64_t> kernel,
                                         ArrayRef<int64_t> strides,
                                         ArrayRef<int64_t> pads, bool ceilMode,
-                                        bool isMax, bool countIncludePad) {
-  int64_t batch = x.getShape()[0], channels = x.getShape()[1],
-          height = x.getShape()[2], width = x.getShape()[3];
+                                        bool isMax, bool countIncludePad,
+                                        bool channelsLast) {
+  NchwView in(x.getShape(), channelsLast);
+  int64_t batch = in.size[0], channels = in.size[1], height = in.size[2],
+          width = in.size[3];
   FailureOr<int64_t> outH = windowOutputSize(height, kernel[0], strides[0],
                                              pads[0], pads[2], 1, ceilMode);
   FailureOr<int64_t> outW = windowOutputSize(width, kernel[1], strides[1],
@@ -1300,32 +1337,38 @@ FailureOr<Tensor> Interpreter::evalPool(Operation *op, const Tensor &x,
   if (failed(outH) || failed(outW))
     return op->emitError("kernel does not fit the padded input ")
            << formatDims(x.getShape());
-  Tensor result(x.getKind(), {batch, channels, *outH, *outW});
-  for (int64_t plane = 0; plane < batch * channels; ++plane)
-    for (int64_t oh = 0; oh < *outH; ++oh)
-      for (int64_t ow = 0; ow < *outW; ++ow) {
-        int64_t h0 = oh * strides[0] - pads[0], w0 = ow * strides[1] - pads[1];
-        double acc = isMax ? -std::numeric_limits<double>::infinity() : 0;
-        int64_t inside = 0;
-        for (int64_t h = h0; h < h0 + kernel[0]; ++h)
-          for (int64_t v = w0; v < w0 + kernel[1]; ++v) {
-            if (h < 0 || h >= height || v < 0 || v >= width)
-              continue; // padding: never the maximum, adds zero to a sum
-            double value = x.getFloat((plane * height + h) * width + v);
-            acc = isMax ? floatMax(acc, value) : acc + value;
-            ++inside;
+  SmallVector<int64_t> shape =
+      memoryShape(batch, channels, *outH, *outW, channelsLast);
+  Tensor result(x.getKind(), shape);
+  NchwView out(shape, channelsLast);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t oh = 0; oh < *outH; ++oh)
+        for (int64_t ow = 0; ow < *outW; ++ow) {
+          int64_t h0 = oh * strides[0] - pads[0],
+                  w0 = ow * strides[1] - pads[1];
+          double acc = isMax ? -std::numeric_limits<double>::infinity() : 0;
+          int64_t inside = 0;
+          for (int64_t h = h0; h < h0 + kernel[0]; ++h)
+            for (int64_t v = w0; v < w0 + kernel[1]; ++v) {
+              if (h < 0 || h >= height || v < 0 || v >= width)
+                continue; // padding: never the maximum, adds zero to a sum
+              double value = x.getFloat(in.offset(b, c, h, v));
+              acc = isMax ? floatMax(acc, value) : acc + value;
+              ++inside;
+            }
+          if (!isMax) {
+            // With count_include_pad the divisor counts the window's
+            // positions inside the padded input; a ceil_mode window may
+            // reach past that.
+            int64_t divisor = inside;
+            if (countIncludePad)
+              divisor = (std::min(h0 + kernel[0], height + pads[2]) - h0) *
+                        (std::min(w0 + kernel[1], width + pads[3]) - w0);
+            acc /= divisor;
           }
-        if (!isMax) {
-          // With count_include_pad the divisor counts the window's positions
-          // inside the padded input; a ceil_mode window may reach past that.
-          int64_t divisor = inside;
-          if (countIncludePad)
-            divisor = (std::min(h0 + kernel[0], height + pads[2]) - h0) *
-                      (std::min(w0 + kernel[1], width + pads[3]) - w0);
-          acc /= divisor;
+          result.setFloat(out.offset(b, c, oh, ow), acc);
         }
-        result.setFloat((plane * *outH + oh) * *outW + ow, acc);
-      }
   return result;
 }
 

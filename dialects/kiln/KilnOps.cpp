@@ -202,16 +202,27 @@ static LogicalResult inferReductionType(std::optional<Location> loc,
   return success();
 }
 
-static LogicalResult inferPoolType(std::optional<Location> loc,
-                                   StringRef opName, Type input,
-                                   ArrayRef<int64_t> kernel,
-                                   ArrayRef<int64_t> strides,
-                                   ArrayRef<int64_t> pads, bool ceilMode,
-                                   SmallVectorImpl<Type> &types) {
+namespace {
+/// Where the channel and the first spatial dim of a rank-4 activation (or
+/// the input-channel and first kernel dim of a filter) sit: NCHW/OIHW, or
+/// NHWC/OHWI for ops with `channels_last`.
+struct Layout4d {
+  int64_t channel, spatial;
+  explicit Layout4d(bool channelsLast)
+      : channel(channelsLast ? 3 : 1), spatial(channelsLast ? 1 : 2) {}
+};
+} // namespace
+
+static LogicalResult
+inferPoolType(std::optional<Location> loc, StringRef opName, Type input,
+              ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+              ArrayRef<int64_t> pads, bool ceilMode, bool channelsLast,
+              SmallVectorImpl<Type> &types) {
+  Layout4d layout(channelsLast);
   auto inputType = dyn_cast<RankedTensorType>(input);
   if (!inputType || inputType.getRank() != 4)
-    return inferError(loc, opName, "input must be a rank-4 NCHW tensor, got ",
-                      input);
+    return inferError(loc, opName, "input must be a rank-4 ",
+                      channelsLast ? "NHWC" : "NCHW", " tensor, got ", input);
   if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4)
     return inferError(
         loc, opName, "expects 2 kernel sizes, 2 strides and 4 pads, got ",
@@ -228,13 +239,14 @@ static LogicalResult inferPoolType(std::optional<Location> loc,
                         pads[i], " for kernel size ", kernel[i % 2]);
   SmallVector<int64_t> shape(inputType.getShape());
   for (int i = 0; i < 2; ++i) {
+    int64_t dim = layout.spatial + i;
     FailureOr<int64_t> size =
-        windowOutputSize(inputType.getDimSize(2 + i), kernel[i], strides[i],
+        windowOutputSize(inputType.getDimSize(dim), kernel[i], strides[i],
                          pads[i], pads[i + 2], /*dilation=*/1, ceilMode);
     if (failed(size))
       return inferError(loc, opName, "kernel does not fit the padded input ",
                         shapeOf(inputType));
-    shape[2 + i] = *size;
+    shape[dim] = *size;
   }
   types.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
@@ -615,11 +627,16 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   StringRef name = getOperationName();
+  bool channelsLast = adaptor.getChannelsLast();
+  // The filter's input-channel and kernel dims sit where the input's channel
+  // and spatial dims do (OIHW for NCHW, OHWI for NHWC).
+  Layout4d layout(channelsLast);
   auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
   auto filter = dyn_cast<RankedTensorType>(adaptor.getFilter().getType());
   if (!input || !filter || input.getRank() != 4 || filter.getRank() != 4)
-    return inferError(loc, name,
-                      "input and filter must be rank-4 NCHW and OIHW tensors");
+    return inferError(loc, name, "input and filter must be rank-4 ",
+                      channelsLast ? "NHWC and OHWI" : "NCHW and OIHW",
+                      " tensors");
   if (input.getElementType() != filter.getElementType())
     return inferError(loc, name,
                       "operand element types differ: ", input.getElementType(),
@@ -639,8 +656,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
   if (!ShapedType::isDynamic(outChannels) && outChannels % groups != 0)
     return inferError(loc, name, "output channels ", outChannels,
                       " are not divisible by groups ", groups);
-  int64_t inChannels = input.getDimSize(1);
-  int64_t filterChannels = filter.getDimSize(1);
+  int64_t inChannels = input.getDimSize(layout.channel);
+  int64_t filterChannels = filter.getDimSize(layout.channel);
   if (!ShapedType::isDynamic(inChannels) &&
       !ShapedType::isDynamic(filterChannels) &&
       inChannels != filterChannels * groups)
@@ -650,21 +667,26 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
   if (failed(checkChannelBias(loc, name, adaptor.getBias(), outChannels,
                               input.getElementType())))
     return failure();
-  SmallVector<int64_t> shape{input.getDimSize(0), outChannels};
+  SmallVector<int64_t> spatial;
   for (int i = 0; i < 2; ++i) {
-    int64_t kernel = filter.getDimSize(2 + i);
+    int64_t kernel = filter.getDimSize(layout.spatial + i);
     if (ShapedType::isDynamic(kernel)) {
-      shape.push_back(ShapedType::kDynamic);
+      spatial.push_back(ShapedType::kDynamic);
       continue;
     }
-    FailureOr<int64_t> size =
-        windowOutputSize(input.getDimSize(2 + i), kernel, strides[i], pads[i],
-                         pads[i + 2], dilations[i], /*ceilMode=*/false);
+    FailureOr<int64_t> size = windowOutputSize(
+        input.getDimSize(layout.spatial + i), kernel, strides[i], pads[i],
+        pads[i + 2], dilations[i], /*ceilMode=*/false);
     if (failed(size))
       return inferError(loc, name, "filter ", shapeOf(filter),
                         " does not fit the padded input ", shapeOf(input));
-    shape.push_back(*size);
+    spatial.push_back(*size);
   }
+  SmallVector<int64_t> shape =
+      channelsLast ? SmallVector<int64_t>{input.getDimSize(0), spatial[0],
+                                          spatial[1], outChannels}
+                   : SmallVector<int64_t>{input.getDimSize(0), outChannels,
+                                          spatial[0], spatial[1]};
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
 }

@@ -528,25 +528,36 @@ def Kiln_LinearOp : Kiln_Op<"linear", [Pure, Kiln_InferType]> {
 }
 
 def Kiln_Conv2dOp : Kiln_Op<"conv2d", [Pure, Kiln_InferType]> {
-  let summary = "2-D convolution, NCHW input and OIHW filter";
+  let summary = "2-D convolution, NCHW input and OIHW filter (or NHWC/OHWI)";
   let description = [{
     Cross-correlation of `input` `[N, C, H, W]` with `filter`
     `[O, C / groups, KH, KW]`, plus the optional `bias` `[O]`. `pads` are
     `[top, left, bottom, right]`. The output is `[N, O, OH, OW]` with
     `OH = (H + top + bottom - dilation_h * (KH - 1) - 1) / stride_h + 1`.
+    Input channel `c` belongs to group `c / (C / groups)`, output channel
+    `o` to group `o / (O / groups)`.
+
+    With `channels_last` the same convolution is written channels-innermost,
+    the layout of the CUDA kernels: `input` `[N, H, W, C]`, `filter`
+    `[O, KH, KW, C / groups]` (OHWI), `bias` `[O]` and output
+    `[N, OH, OW, O]`. `strides`, `pads` and `dilations` keep their meaning
+    (`[h, w]`, `[top, left, bottom, right]`). Without it the op is NCHW.
 
     ```mlir
     %y = kiln.conv2d %x, %w, %b strides = [2, 2] pads = [3, 3, 3, 3] dilations = [1, 1] groups = 1 : tensor<?x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32> -> tensor<?x64x112x112xf32>
+    %z = kiln.conv2d %xt, %wt, %b strides = [2, 2] pads = [3, 3, 3, 3] dilations = [1, 1] groups = 1 channels_last : tensor<?x224x224x3xf32>, tensor<64x7x7x3xf32>, tensor<64xf32> -> tensor<?x112x112x64xf32>
     ```
   }];
   let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$filter,
                    Optional<Kiln_FloatTensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                   DenseI64ArrayAttr:$dilations, I64Attr:$groups);
+                   DenseI64ArrayAttr:$dilations, I64Attr:$groups,
+                   UnitAttr:$channels_last);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $filter (`,` $bias^)? `strides` `=` $strides `pads` `=` $pads
-    `dilations` `=` $dilations `groups` `=` $groups attr-dict `:`
+    `dilations` `=` $dilations `groups` `=` $groups
+    (`channels_last` $channels_last^)? attr-dict `:`
     type($input) `,` type($filter) (`,` type($bias)^)? `->` type($output)
   }];
 }
@@ -554,16 +565,17 @@ def Kiln_Conv2dOp : Kiln_Op<"conv2d", [Pure, Kiln_InferType]> {
 class Kiln_Pool2dOp<string mnemonic, string opSummary, dag extraArgs,
                     string extraFormat>
     : Kiln_Op<mnemonic, [Pure, Kiln_InferType]> {
-  let summary = "2-D " # opSummary # " pooling over an NCHW tensor";
+  let summary = "2-D " # opSummary # " pooling over an NCHW (or NHWC) tensor";
   let arguments = !con((ins Kiln_FloatTensor:$input,
                         DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                         DenseI64ArrayAttr:$pads, UnitAttr:$ceil_mode),
-                       extraArgs);
+                       extraArgs, (ins UnitAttr:$channels_last));
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
     $input `kernel` `=` $kernel `strides` `=` $strides `pads` `=` $pads
-    (`ceil_mode` $ceil_mode^)? }] # extraFormat # [{ attr-dict `:`
-    type($input) `->` type($output)
+    (`ceil_mode` $ceil_mode^)? }] # extraFormat # [{
+    (`channels_last` $channels_last^)? attr-dict `:` type($input) `->`
+    type($output)
   }];
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
@@ -572,7 +584,8 @@ class Kiln_Pool2dOp<string mnemonic, string opSummary, dag extraArgs,
       return inferPoolType(loc, getOperationName(),
                            adaptor.getInput().getType(), adaptor.getKernel(),
                            adaptor.getStrides(), adaptor.getPads(),
-                           adaptor.getCeilMode(), types);
+                           adaptor.getCeilMode(), adaptor.getChannelsLast(),
+                           types);
     }
   }];
 }
@@ -582,9 +595,12 @@ def Kiln_MaxPool2dOp : Kiln_Pool2dOp<"max_pool2d", "max", (ins), ""> {
     The maximum over each `kernel` window; padding never wins. `pads` are
     `[top, left, bottom, right]`; with `ceil_mode` the output size rounds up
     (a window must still start inside the input or its left/top padding).
+    The input is `[N, C, H, W]` and the output `[N, C, OH, OW]`; with
+    `channels_last` they are `[N, H, W, C]` and `[N, OH, OW, C]`.
 
     ```mlir
     %y = kiln.max_pool2d %x kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] : tensor<?x64x112x112xf32> -> tensor<?x64x56x56xf32>
+    %z = kiln.max_pool2d %xt kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] channels_last : tensor<?x112x112x64xf32> -> tensor<?x56x56x64xf32>
     ```
   }];
 }
@@ -594,10 +610,13 @@ def Kiln_AvgPool2dOp : Kiln_Pool2dOp<"avg_pool2d", "average",
     "(`count_include_pad` $count_include_pad^)?"> {
   let description = [{
     The mean over each `kernel` window. Without `count_include_pad` the
-    divisor counts only the window's elements inside the input.
+    divisor counts only the window's elements inside the input. The input
+    is `[N, C, H, W]` and the output `[N, C, OH, OW]`; with `channels_last`
+    they are `[N, H, W, C]` and `[N, OH, OW, C]`.
 
     ```mlir
     %y = kiln.avg_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] : tensor<1x8x8x8xf32> -> tensor<1x8x4x4xf32>
+    %z = kiln.avg_pool2d %xt kernel = [3, 3] strides = [1, 1] pads = [1, 1, 1, 1] count_include_pad channels_last : tensor<1x8x8x16xf32> -> tensor<1x8x8x16xf32>
     ```
   }];
 }

@@ -744,6 +744,11 @@ def ort_run(node, inputs, outputs_shape_dtype, initializers=()):
     return session.run(None, inputs)[0]
 
 
+def nhwc(a):
+    """An NCHW activation (or OIHW filter) as NHWC (OHWI)."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
 def conv2d_oracle(x, w, b, strides, pads, dilations, groups):
     """Convolution as sliding windows and einsum in float64."""
     x, w = f64(x), f64(w)
@@ -843,6 +848,23 @@ def nn_cases(rng):
                 f"%y = kiln.conv2d {ops} strides = {list(st)} pads = "
                 f"{list(pd)} dilations = {list(dl)} groups = {groups} : "
                 f"{types} -> {ty}", [("%y", ty)], [y], ELEMENT[x.dtype]))
+            # The same convolution channels_last: NHWC input, OHWI filter,
+            # NHWC output (the NCHW oracle's result, transposed).
+            xl, wl, yl = nhwc(x), nhwc(w), nhwc(y)
+            txl = ttype(xl.shape, x.dtype, {0})
+            tyl = ttype(yl.shape, y.dtype, {0})
+            args = [("x", xl, txl), ("w", wl, tof(wl))]
+            ops, types = "%x, %w", f"{txl}, {tof(wl)}"
+            if with_bias:
+                args.append(("b", bias, tof(bias)))
+                ops += ", %b"
+                types += f", {tof(bias)}"
+            cases.append(Case(
+                f"conv2d_channels_last_{x.dtype}_{ci}", args,
+                f"%y = kiln.conv2d {ops} strides = {list(st)} pads = "
+                f"{list(pd)} dilations = {list(dl)} groups = {groups} "
+                f"channels_last : {types} -> {tyl}", [("%y", tyl)], [yl],
+                ELEMENT[x.dtype]))
 
     # Pooling against onnxruntime: ceil_mode, pads, count_include_pad.
     from onnx import helper
@@ -871,6 +893,17 @@ def nn_cases(rng):
                     f"%y = kiln.{op} %x kernel = {list(k)} strides = "
                     f"{list(st)} pads = {list(pd)}{ceil_attr}{inc} : {tx} -> "
                     f"{ty}", [("%y", ty)], [want], "f32"))
+                # channels_last: NHWC in and out, same oracle transposed.
+                xl, wantl = nhwc(x), nhwc(want)
+                txl = ttype(xl.shape, "f32", {0, 1})
+                tyl = ttype(wantl.shape, "f32", {0, 1})
+                cases.append(Case(
+                    f"{op}_channels_last_{ci}_{int(include)}",
+                    [("x", xl, txl)],
+                    f"%y = kiln.{op} %x kernel = {list(k)} strides = "
+                    f"{list(st)} pads = {list(pd)}{ceil_attr}{inc} "
+                    f"channels_last : {txl} -> {tyl}", [("%y", tyl)],
+                    [wantl], "f32"))
     # max pool ignores padding even when every input is negative, and keeps
     # NaN; average pooling in f16.
     x = -np.abs(rng.standard_normal((1, 1, 4, 4))).astype(np.float32) - 1

@@ -51,3 +51,45 @@ func.func @not_foldable(%x: tensor<1x1x3x3xf32>, %r: tensor<1x2x3x3xf32>) -> (te
   %m = kiln.mul %y2, %s : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
   return %a, %m, %y2 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// A channels_last convolution: the output channels are dim 3, so the
+// per-channel operands are [C] (or [1, 1, 1, C]) vectors. With the OHWI
+// filter W = [2, 3], b = [1, -1], then * [2, 4] and + [0.5, 1]:
+// W' = [4, 12] and b' = [2.5, -3].
+// CHECK-LABEL: func.func @channels_last_conv_then_affine
+// CHECK-SAME: (%[[X:.+]]: tensor<1x3x3x1xf32>)
+// CHECK-DAG: %[[W:.+]] = kiln.constant dense_resource<[[WB:conv_bn_filter[_0-9]*]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG: %[[B:.+]] = kiln.constant dense_resource<[[BB:conv_bn_bias[_0-9]*]]> : tensor<2xf32>
+// CHECK: %[[Y:.+]] = kiln.conv2d %[[X]], %[[W]], %[[B]] strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last
+// CHECK-NOT: kiln.mul
+// CHECK-NOT: kiln.add
+// CHECK: return %[[Y]]
+// CHECK: [[WB]]: "0x040000000000804000004041"
+// CHECK: [[BB]]: "0x0400000000002040000040C0"
+func.func @channels_last_conv_then_affine(%x: tensor<1x3x3x1xf32>) -> tensor<1x3x3x2xf32> {
+  %w = kiln.constant dense<[[[[2.0]]], [[[3.0]]]]> : tensor<2x1x1x1xf32>
+  %b = kiln.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %s = kiln.constant dense<[2.0, 4.0]> : tensor<2xf32>
+  %t = kiln.constant dense<[[[[0.5, 1.0]]]]> : tensor<1x1x1x2xf32>
+  %y = kiln.conv2d %x, %w, %b strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last : tensor<1x3x3x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32> -> tensor<1x3x3x2xf32>
+  %m = kiln.mul %y, %s : (tensor<1x3x3x2xf32>, tensor<2xf32>) -> tensor<1x3x3x2xf32>
+  %a = kiln.add %m, %t : (tensor<1x3x3x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x3x3x2xf32>
+  return %a : tensor<1x3x3x2xf32>
+}
+
+// -----
+
+// A [2, 1, 1] constant is per channel for an NCHW result, but after a
+// channels_last convolution it scales rows (dim 1), not channels: no fold.
+// CHECK-LABEL: func.func @channels_last_conv_wrong_axis
+// CHECK: %[[Y:.+]] = kiln.conv2d {{.*}} channels_last
+// CHECK: kiln.mul %[[Y]]
+func.func @channels_last_conv_wrong_axis(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
+  %w = kiln.constant dense<[[[[2.0]]], [[[3.0]]]]> : tensor<2x1x1x1xf32>
+  %s = kiln.constant dense<[[[2.0]], [[4.0]]]> : tensor<2x1x1xf32>
+  %y = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last : tensor<1x2x2x1xf32>, tensor<2x1x1x1xf32> -> tensor<1x2x2x2xf32>
+  %m = kiln.mul %y, %s : (tensor<1x2x2x2xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %m : tensor<1x2x2x2xf32>
+}

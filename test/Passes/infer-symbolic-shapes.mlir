@@ -53,6 +53,20 @@ func.func @image(%x: tensor<?x3x?x?xf32> {kiln.dims = ["", "", "h", "w"]}, %w: t
 
 // -----
 
+// The same convolution and pooling channels_last: the spatial dims are 1-2
+// and the channels (the filter's dim 0) come last; a dilated kernel and a
+// ceil_mode pool.
+// CHECK-LABEL: func.func @image_channels_last
+// CHECK: kiln.conv2d {{.*}} channels_last {kiln.shape = ["arg0.dim0", "(h - 1) floordiv 2 + 1", "(w - 3) floordiv 2 + 1", "8"]}
+// CHECK: kiln.avg_pool2d {{.*}} channels_last {kiln.shape = ["arg0.dim0", "((h - 1) floordiv 2 - 1) ceildiv 2 + 1", "((w - 3) floordiv 2 - 1) ceildiv 2 + 1", "8"]}
+func.func @image_channels_last(%x: tensor<?x?x?x3xf32> {kiln.dims = ["", "h", "w", ""]}, %w: tensor<8x3x3x3xf32>) -> tensor<?x?x?x8xf32> {
+  %c = kiln.conv2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 2] groups = 1 channels_last : tensor<?x?x?x3xf32>, tensor<8x3x3x3xf32> -> tensor<?x?x?x8xf32>
+  %p = kiln.avg_pool2d %c kernel = [3, 3] strides = [2, 2] pads = [0, 0, 1, 1] ceil_mode channels_last : tensor<?x?x?x8xf32> -> tensor<?x?x?x8xf32>
+  return %p : tensor<?x?x?x8xf32>
+}
+
+// -----
+
 // Dims that come out constant make result types static, and the signature
 // follows; shape arithmetic (Size = product of the shape) is tracked.
 // CHECK-LABEL: func.func @refines_types

@@ -4,7 +4,8 @@
 For each model and several input shapes (dynamic batch and sequence), runs
 onnxruntime on seeded random inputs, then Kiln -- `kiln eval` on the ONNX
 model as imported, and on the IR after Kiln's graph pipeline (canonicalize,
-symbolic shapes, pattern recognition, folding) -- and compares every output:
+symbolic shapes, pattern recognition, folding; for the convolutional models
+also with `channels-last=true`) -- and compares every output:
 the largest difference must stay within `--rtol` of the output's largest
 magnitude (1e-4 by default, fp32).
 
@@ -38,6 +39,10 @@ CASES = {
 
 # The graph pipeline whose result must still compute the same function.
 PIPELINE = "builtin.module(kiln-graph-pipeline)"
+# The same with convolutions and pools moved to NHWC (channels_last), for
+# the convolutional models.
+CHANNELS_LAST_PIPELINE = "builtin.module(kiln-graph-pipeline{channels-last=true})"
+CHANNELS_LAST_MODELS = {"resnet18", "mobilenetv2"}
 
 
 def make_inputs(spec, seed):
@@ -95,11 +100,20 @@ def main():
         session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         outputs = [o.name for o in onnx.load(path).graph.output]
         with tempfile.TemporaryDirectory(prefix="kiln-model-") as tmp:
-            optimized = os.path.join(tmp, model_name + ".mlir")
             imported = os.path.join(tmp, model_name + ".imported.mlir")
-            for cmd in ([os.path.join(args.bin, "kiln-import"), path, "-o", imported],
-                        [os.path.join(args.bin, "kiln-opt"), imported,
-                         f"--pass-pipeline={PIPELINE}", "-o", optimized]):
+            pipelines = [("optimized", PIPELINE)]
+            if model_name in CHANNELS_LAST_MODELS:
+                pipelines.append(("channels-last", CHANNELS_LAST_PIPELINE))
+            commands = [[os.path.join(args.bin, "kiln-import"), path, "-o",
+                         imported]]
+            variants = [("onnx", path)]
+            for tag, pipeline in pipelines:
+                optimized = os.path.join(tmp, f"{model_name}.{tag}.mlir")
+                commands.append([os.path.join(args.bin, "kiln-opt"), imported,
+                                 f"--pass-pipeline={pipeline}", "-o",
+                                 optimized])
+                variants.append((tag, optimized))
+            for cmd in commands:
                 result = subprocess.run(cmd, capture_output=True, text=True)
                 if result.returncode != 0:
                     failures.append(f"{model_name}: {os.path.basename(cmd[0])}: "
@@ -111,7 +125,7 @@ def main():
                     expected = session.run(outputs, inputs)
                     shapes = ", ".join(f"{k}={'x'.join(map(str, v.shape))}"
                                        for k, v in inputs.items())
-                    for tag, model in (("onnx", path), ("optimized", optimized)):
+                    for tag, model in variants:
                         checks += 1
                         try:
                             out_dir = run_kiln(args.bin, model, inputs, tmp, f"{tag}{index}")

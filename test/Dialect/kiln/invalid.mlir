@@ -416,6 +416,59 @@ func.func @conv_filter_too_large(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32
 
 // -----
 
+// channels_last: the input channels are dim 3 of the input and the filter
+// channels dim 3 of the OHWI filter (an NCHW-shaped filter is rejected).
+func.func @conv_channels_last_channel_mismatch(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x2xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op input channels 3 differ from filter channels 2 times groups 1}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last : tensor<1x8x8x3xf32>, tensor<4x3x3x2xf32> -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+// channels_last: groups must divide the input channels (dim 3): 6 input
+// channels in 4 groups cannot be 4 x 1.
+func.func @conv_channels_last_groups_do_not_divide_inputs(%x: tensor<1x8x8x6xf32>, %w: tensor<4x3x3x1xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op input channels 6 differ from filter channels 1 times groups 4}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 4 channels_last : tensor<1x8x8x6xf32>, tensor<4x3x3x1xf32> -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+// channels_last: groups must divide the output channels (dim 0 of OHWI).
+func.func @conv_channels_last_groups_do_not_divide_outputs(%x: tensor<1x8x8x4xf32>, %w: tensor<6x3x3x1xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op output channels 6 are not divisible by groups 4}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 4 channels_last : tensor<1x8x8x4xf32>, tensor<6x3x3x1xf32> -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+// channels_last: the kernel is dims 1-2 of the filter and the window slides
+// over dims 1-2 of the input.
+func.func @conv_channels_last_filter_too_large(%x: tensor<1x2x2x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op filter 4x3x3x3 does not fit the padded input 1x2x2x3}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last : tensor<1x2x2x3xf32>, tensor<4x3x3x3xf32> -> tensor<1x1x1x4xf32>
+  return
+}
+
+// -----
+
+// channels_last: the result is NHWC; an NCHW result type contradicts it.
+func.func @conv_channels_last_result_layout(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+2 {{'kiln.conv2d' op inferred type(s) 'tensor<1x6x6x4xf32>' are incompatible with return type(s) of operation 'tensor<1x4x6x6xf32>'}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %w strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 channels_last : tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
 func.func @pool_rank(%x: tensor<3x8x8xf32>) {
   // expected-error @+2 {{'kiln.max_pool2d' op input must be a rank-4 NCHW tensor, got 'tensor<3x8x8xf32>'}}
   // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
@@ -456,6 +509,35 @@ func.func @pool_kernel_too_large(%x: tensor<1x3x2x2xf32>) {
   // expected-error @+2 {{'kiln.avg_pool2d' op kernel does not fit the padded input 1x3x2x2}}
   // expected-error @+1 {{'kiln.avg_pool2d' op failed to infer returned types}}
   %0 = kiln.avg_pool2d %x kernel = [3, 3] strides = [1, 1] pads = [0, 0, 0, 0] : tensor<1x3x2x2xf32> -> tensor<1x3x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @pool_channels_last_rank(%x: tensor<3x8x8xf32>) {
+  // expected-error @+2 {{'kiln.max_pool2d' op input must be a rank-4 NHWC tensor, got 'tensor<3x8x8xf32>'}}
+  // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
+  %0 = kiln.max_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] channels_last : tensor<3x8x8xf32> -> tensor<3x4x4xf32>
+  return
+}
+
+// -----
+
+// channels_last: the window slides over dims 1-2 (here 2x2), not 2-3.
+func.func @pool_channels_last_kernel_too_large(%x: tensor<1x2x2x8xf32>) {
+  // expected-error @+2 {{'kiln.avg_pool2d' op kernel does not fit the padded input 1x2x2x8}}
+  // expected-error @+1 {{'kiln.avg_pool2d' op failed to infer returned types}}
+  %0 = kiln.avg_pool2d %x kernel = [3, 3] strides = [1, 1] pads = [0, 0, 0, 0] channels_last : tensor<1x2x2x8xf32> -> tensor<1x1x1x8xf32>
+  return
+}
+
+// -----
+
+// channels_last: the result keeps the channels last.
+func.func @pool_channels_last_result_layout(%x: tensor<1x8x8x3xf32>) {
+  // expected-error @+2 {{'kiln.max_pool2d' op inferred type(s) 'tensor<1x4x4x3xf32>' are incompatible with return type(s) of operation 'tensor<1x3x4x4xf32>'}}
+  // expected-error @+1 {{'kiln.max_pool2d' op failed to infer returned types}}
+  %0 = kiln.max_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] channels_last : tensor<1x8x8x3xf32> -> tensor<1x3x4x4xf32>
   return
 }
 

@@ -197,6 +197,25 @@ func.func @convolution_and_pooling(%x: tensor<?x3x224x224xf32>, %w: tensor<64x3x
   return
 }
 
+// The channels_last (NHWC input, OHWI filter, NHWC output) forms.
+// CHECK-LABEL: func.func @convolution_and_pooling_channels_last
+func.func @convolution_and_pooling_channels_last(%x: tensor<?x224x224x3xf32>, %w: tensor<64x7x7x3xf32>, %b: tensor<64xf32>, %dw: tensor<64x3x3x1xf32>) {
+  // CHECK: kiln.conv2d %{{.*}}, %{{.*}}, %{{.*}} strides = [2, 2] pads = [3, 3, 3, 3] dilations = [1, 1] groups = 1 channels_last : tensor<?x224x224x3xf32>, tensor<64x7x7x3xf32>, tensor<64xf32> -> tensor<?x112x112x64xf32>
+  %0 = kiln.conv2d %x, %w, %b strides = [2, 2] pads = [3, 3, 3, 3] dilations = [1, 1] groups = 1 channels_last : tensor<?x224x224x3xf32>, tensor<64x7x7x3xf32>, tensor<64xf32> -> tensor<?x112x112x64xf32>
+  // Depthwise, dilated, asymmetric strides, no bias.
+  // CHECK: kiln.conv2d %{{.*}}, %{{.*}} strides = [1, 2] pads = [2, 2, 2, 2] dilations = [2, 2] groups = 64 channels_last : tensor<?x112x112x64xf32>, tensor<64x3x3x1xf32> -> tensor<?x112x56x64xf32>
+  %1 = kiln.conv2d %0, %dw strides = [1, 2] pads = [2, 2, 2, 2] dilations = [2, 2] groups = 64 channels_last : tensor<?x112x112x64xf32>, tensor<64x3x3x1xf32> -> tensor<?x112x56x64xf32>
+  // CHECK: kiln.max_pool2d %{{.*}} kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] channels_last : tensor<?x112x56x64xf32> -> tensor<?x56x28x64xf32>
+  %2 = kiln.max_pool2d %1 kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] channels_last : tensor<?x112x56x64xf32> -> tensor<?x56x28x64xf32>
+  // CHECK: kiln.max_pool2d %{{.*}} kernel = [3, 3] strides = [2, 2] pads = [0, 0, 0, 0] ceil_mode channels_last : tensor<?x56x28x64xf32> -> tensor<?x28x14x64xf32>
+  %3 = kiln.max_pool2d %2 kernel = [3, 3] strides = [2, 2] pads = [0, 0, 0, 0] ceil_mode channels_last : tensor<?x56x28x64xf32> -> tensor<?x28x14x64xf32>
+  // CHECK: kiln.avg_pool2d %{{.*}} kernel = [2, 2] strides = [2, 2] pads = [1, 1, 1, 1] count_include_pad channels_last : tensor<?x28x14x64xf32> -> tensor<?x15x8x64xf32>
+  %4 = kiln.avg_pool2d %3 kernel = [2, 2] strides = [2, 2] pads = [1, 1, 1, 1] count_include_pad channels_last : tensor<?x28x14x64xf32> -> tensor<?x15x8x64xf32>
+  // CHECK: kiln.avg_pool2d %{{.*}} kernel = [2, 2] strides = [1, 1] pads = [0, 0, 0, 0] ceil_mode channels_last : tensor<?x15x8x64xf32> -> tensor<?x14x7x64xf32>
+  %5 = kiln.avg_pool2d %4 kernel = [2, 2] strides = [1, 1] pads = [0, 0, 0, 0] ceil_mode channels_last : tensor<?x15x8x64xf32> -> tensor<?x14x7x64xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @data_movement
 func.func @data_movement(%table: tensor<100x16xf32>, %ids: tensor<?x8xi64>, %a: tensor<2x3xf32>, %b: tensor<2x?xf32>, %x: tensor<4x?x9xf32>, %s: tensor<3xi64>) {
   // CHECK: kiln.gather %{{.*}}, %{{.*}} axis = 0 : tensor<100x16xf32>, tensor<?x8xi64> -> tensor<?x8x16xf32>

@@ -73,6 +73,31 @@ TEST_F(KilnOpsTest, ConvolutionAndMatmulShapes) {
   EXPECT_EQ(mm.getType(), tensor({5, 7, 16, 4}));
 }
 
+TEST_F(KilnOpsTest, ChannelsLastConvolutionAndPoolingShapes) {
+  // NHWC input, OHWI depthwise filter: the channels are the last dims.
+  func::FuncOp func =
+      makeFunc({tensor({2, 224, 224, 32}), tensor({64, 3, 3, 1})});
+  Location loc = builder.getUnknownLoc();
+  auto conv = builder.create<Conv2dOp>(
+      loc, func.getArgument(0), func.getArgument(1), Value(),
+      ArrayRef<int64_t>{2, 1}, ArrayRef<int64_t>{1, 1, 1, 1},
+      ArrayRef<int64_t>{1, 1}, /*groups=*/32, /*channels_last=*/true);
+  EXPECT_EQ(conv.getType(), tensor({2, 112, 224, 64}));
+  auto max = builder.create<MaxPool2dOp>(
+      loc, conv, ArrayRef<int64_t>{3, 3}, ArrayRef<int64_t>{2, 2},
+      ArrayRef<int64_t>{1, 1, 1, 1}, /*ceil_mode=*/false,
+      /*channels_last=*/true);
+  EXPECT_EQ(max.getType(), tensor({2, 56, 112, 64}));
+  auto avg = builder.create<AvgPool2dOp>(
+      loc, max, ArrayRef<int64_t>{2, 2}, ArrayRef<int64_t>{2, 2},
+      ArrayRef<int64_t>{0, 0, 0, 0}, /*ceil_mode=*/true,
+      /*count_include_pad=*/false, /*channels_last=*/true);
+  EXPECT_EQ(avg.getType(), tensor({2, 28, 56, 64}));
+  builder.create<func::ReturnOp>(loc);
+  func.setType(builder.getFunctionType(func.getArgumentTypes(), {}));
+  EXPECT_TRUE(succeeded(verify(*module)));
+}
+
 TEST_F(KilnOpsTest, FusionBuilderMakesAVerifiableGroup) {
   func::FuncOp func = makeFunc({tensor({4, 8}), tensor({8})});
   Location loc = builder.getUnknownLoc();

@@ -16,6 +16,8 @@
 
 #include "gtest/gtest.h"
 
+#include <random>
+
 using namespace mlir;
 using namespace mlir::kiln;
 
@@ -208,6 +210,53 @@ TEST_F(EvaluatorTest, StopsRecursiveCalls) {
   EXPECT_NE(messages.find("calls nest deeper than 64 levels"),
             std::string::npos)
       << messages;
+}
+
+// The channels_last forms run the NCHW loops through NHWC/OHWI strides: on
+// transposed operands they give the NCHW results, transposed, bit for bit
+// (same sums in the same order). Strides, asymmetric pads, dilations,
+// groups, ceil_mode and count_include_pad, on random inputs.
+TEST_F(EvaluatorTest, ChannelsLastMatchesNchwOnTransposedOperands) {
+  func::FuncOp function = parse(R"mlir(
+    func.func @main(%x: tensor<2x4x9x8xf32>, %w: tensor<6x2x3x2xf32>, %b: tensor<6xf32>)
+        -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+            tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {
+      %xt = kiln.transpose %x permutation = [0, 2, 3, 1] : tensor<2x4x9x8xf32> -> tensor<2x9x8x4xf32>
+      %wt = kiln.transpose %w permutation = [0, 2, 3, 1] : tensor<6x2x3x2xf32> -> tensor<6x3x2x2xf32>
+      %c = kiln.conv2d %x, %w, %b strides = [2, 1] pads = [0, 1, 2, 0] dilations = [1, 2] groups = 2 : tensor<2x4x9x8xf32>, tensor<6x2x3x2xf32>, tensor<6xf32> -> tensor<?x?x?x?xf32>
+      %cl = kiln.conv2d %xt, %wt, %b strides = [2, 1] pads = [0, 1, 2, 0] dilations = [1, 2] groups = 2 channels_last : tensor<2x9x8x4xf32>, tensor<6x3x2x2xf32>, tensor<6xf32> -> tensor<?x?x?x?xf32>
+      %ct = kiln.transpose %cl permutation = [0, 3, 1, 2] : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      %m = kiln.max_pool2d %x kernel = [3, 2] strides = [2, 2] pads = [1, 0, 1, 1] ceil_mode : tensor<2x4x9x8xf32> -> tensor<?x?x?x?xf32>
+      %ml = kiln.max_pool2d %xt kernel = [3, 2] strides = [2, 2] pads = [1, 0, 1, 1] ceil_mode channels_last : tensor<2x9x8x4xf32> -> tensor<?x?x?x?xf32>
+      %mt = kiln.transpose %ml permutation = [0, 3, 1, 2] : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      %a = kiln.avg_pool2d %x kernel = [3, 3] strides = [2, 3] pads = [2, 1, 1, 2] ceil_mode count_include_pad : tensor<2x4x9x8xf32> -> tensor<?x?x?x?xf32>
+      %al = kiln.avg_pool2d %xt kernel = [3, 3] strides = [2, 3] pads = [2, 1, 1, 2] ceil_mode count_include_pad channels_last : tensor<2x9x8x4xf32> -> tensor<?x?x?x?xf32>
+      %at = kiln.transpose %al permutation = [0, 3, 1, 2] : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      %e = kiln.avg_pool2d %x kernel = [2, 3] strides = [1, 2] pads = [1, 1, 0, 1] : tensor<2x4x9x8xf32> -> tensor<?x?x?x?xf32>
+      %el = kiln.avg_pool2d %xt kernel = [2, 3] strides = [1, 2] pads = [1, 1, 0, 1] channels_last : tensor<2x9x8x4xf32> -> tensor<?x?x?x?xf32>
+      %et = kiln.transpose %el permutation = [0, 3, 1, 2] : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+      return %c, %ct, %m, %mt, %a, %at, %e, %et : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+    })mlir");
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  auto random = [&](ArrayRef<int64_t> shape) {
+    Tensor tensor(ElementKind::F32, shape);
+    for (int64_t i = 0; i < tensor.getNumElements(); ++i)
+      tensor.setFloat(i, normal(rng));
+    return tensor;
+  };
+  FailureOr<SmallVector<Tensor>> results = evaluate(
+      function, {random({2, 4, 9, 8}), random({6, 2, 3, 2}), random({6})});
+  ASSERT_TRUE(succeeded(results)) << messages;
+  ASSERT_EQ(results->size(), 8u);
+  for (size_t i = 0; i < 8; i += 2) {
+    const Tensor &nchw = (*results)[i], &channelsLast = (*results)[i + 1];
+    ASSERT_EQ(nchw.getShape(), channelsLast.getShape()) << "result " << i;
+    EXPECT_GT(nchw.getNumElements(), 0) << "result " << i;
+    for (int64_t e = 0; e < nchw.getNumElements(); ++e)
+      ASSERT_EQ(nchw.getFloat(e), channelsLast.getFloat(e))
+          << "result " << i << ", element " << e;
+  }
 }
 
 } // namespace
