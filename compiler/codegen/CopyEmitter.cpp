@@ -85,8 +85,7 @@ llvm::Error emitCopy(GroupWriter &w) {
   if (rank > 6)
     return codegenError(anchor, "copies of rank above 6 are not supported");
   llvm::raw_ostream &os = w.os;
-  os << "extern \"C\" __global__ void __launch_bounds__(256) " << kernel.name
-     << w.kernelSignature() << " {\n";
+  os << w.kernelHead(256);
   std::string config = "kiln::kernels::DefaultCopyConfig";
   if (auto transpose = dyn_cast<TransposeOp>(anchor)) {
     unsigned in = *w.inputIndex(transpose.getInput());

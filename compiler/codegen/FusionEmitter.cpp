@@ -127,8 +127,6 @@ llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
       else
         os << "rem % " << dim(targetShape[d]) << ";\n"
            << in << "rem /= " << dim(targetShape[d]) << ";\n";
-      if (d > 0 && !targetShape[d].constantValue())
-        kernel.dividesByRuntimeDims = true;
     }
     std::string stride = "s" + std::to_string(input);
     os << in << "kiln::kernels::Index " << stride << " = 1;\n";
@@ -230,7 +228,10 @@ llvm::Expected<std::string> GroupWriter::emitFunctor(
   os << "struct " << structName << " {\n";
   for (unsigned i : loaded)
     os << "  const " << inputType(i) << " *__restrict__ in" << i << ";\n";
-  os << "  " << dimsType() << " d;\n";
+  // The dims table only when the loads need it (a copy the kernel does not
+  // use still costs registers in the tightest templates).
+  if (!loaded.empty())
+    os << "  " << dimsType() << " d;\n";
   os << "  KILN_DEVICE float operator()(" << signature << ") const {\n";
   if (!loaded.empty())
     os << "    const kiln::kernels::Index i = " << linearIndex << ";\n";
@@ -259,7 +260,9 @@ llvm::Expected<std::string> GroupWriter::emitFunctor(
   std::string make = structName + "{";
   for (unsigned i : loaded)
     make += "in" + std::to_string(i) + ", ";
-  make += "d}";
+  if (!loaded.empty())
+    make += "d";
+  make += "}";
   functorInits[structName] = make;
   return text;
 }
@@ -267,6 +270,12 @@ llvm::Expected<std::string> GroupWriter::emitFunctor(
 std::string GroupWriter::functorInit(const std::string &structName) const {
   auto it = functorInits.find(structName);
   return it == functorInits.end() ? structName + "{}" : it->second;
+}
+
+std::string GroupWriter::kernelHead(unsigned threads) const {
+  return "extern \"C\" __global__ void __launch_bounds__(" +
+         std::to_string(threads) + ", 1) " + kernel.name + kernelSignature() +
+         " {\n";
 }
 
 std::string GroupWriter::kernelSignature() const {
@@ -377,8 +386,7 @@ static llvm::Error emitElementwiseKernel(GroupWriter &w) {
   kernel.barrierFree = true;
 
   llvm::raw_ostream &os = w.os;
-  os << "extern \"C\" __global__ void __launch_bounds__(256) " << kernel.name
-     << w.kernelSignature() << " {\n";
+  os << w.kernelHead(256);
   os << "  const kiln::kernels::Index numel = " << w.dim(numel) << ";\n";
   os << "  for (kiln::kernels::Index i =\n"
         "           (kiln::kernels::Index)blockIdx.x * blockDim.x + "

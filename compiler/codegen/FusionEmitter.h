@@ -58,10 +58,6 @@ struct FusionKernel {
   ShapeExpr workspaceBytes = 0;
   /// No barrier or warp collective: the simulator may run it without fibers.
   bool barrierFree = false;
-  /// Some operand is addressed by dividing an index by a run-time dim (a
-  /// dynamic dim that may broadcast): a 64-bit division, whose call sequence
-  /// can make ptxas spill around it.
-  bool dividesByRuntimeDims = false;
   /// The workspace's first int is an error flag (a gather's out-of-range
   /// index): zero it before the launch; set after means the op failed.
   bool errorFlag = false;

@@ -65,6 +65,10 @@ public:
   std::string outputType(unsigned result) const;
   /// `(const T *in0, ..., T *out0, ..., void *workspace, <dims> d)`.
   std::string kernelSignature() const;
+  /// The kernel's first line, through the opening brace. The launch bounds
+  /// say one block per SM at least: without the minimum, CUDA 13's ptxas
+  /// aims at higher occupancy steps and may spill to reach them.
+  std::string kernelHead(unsigned threads) const;
 
   /// Writes a functor struct computing `resultValue` from `ops`, with
   /// `bound` values given by the signature's parameters (e.g. the anchor's
@@ -121,6 +125,9 @@ std::string roundTo(mlir::kiln::ElementKind kind, const std::string &value);
 bool isGemmAnchor(mlir::Operation *op);
 const char *gemmHeader(mlir::Operation *anchor);
 llvm::Error emitGemm(GroupWriter &writer);
+bool isAttentionAnchor(mlir::Operation *op);
+const char *attentionHeader(mlir::Operation *anchor);
+llvm::Error emitAttention(GroupWriter &writer);
 bool isCopyAnchor(mlir::Operation *op);
 const char *copyHeader(mlir::Operation *anchor);
 llvm::Error emitCopy(GroupWriter &writer);

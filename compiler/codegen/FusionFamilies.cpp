@@ -21,6 +21,7 @@ const Family kFamilies[] = {
     {"gemm", gemmHeader, isGemmAnchor, emitGemm},
     {"row", rowHeader, isRowAnchor, emitRow},
     {"copy", copyHeader, isCopyAnchor, emitCopy},
+    {"attention", attentionHeader, isAttentionAnchor, emitAttention},
 };
 
 } // namespace

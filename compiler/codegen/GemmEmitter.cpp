@@ -216,8 +216,7 @@ llvm::Error emitGemm(GroupWriter &w) {
 
   llvm::raw_ostream &os = w.os;
   os << *epilogue;
-  os << "extern \"C\" __global__ void __launch_bounds__(" << config.threads()
-     << ") " << kernel.name << w.kernelSignature() << " {\n";
+  os << w.kernelHead(static_cast<unsigned>(config.threads()));
   for (auto &[x, y] : mustEqual)
     os << "  if (" << w.dim(x) << " != " << w.dim(y)
        << ")\n    __trap(); // a batch dim broadcast at run time\n";

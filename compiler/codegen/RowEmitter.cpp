@@ -209,12 +209,6 @@ llvm::Error checkSameShape(GroupWriter &w) {
   return llvm::Error::success();
 }
 
-std::string kernelHead(GroupWriter &w, unsigned threads) {
-  return "extern \"C\" __global__ void __launch_bounds__(" +
-         std::to_string(threads) + ") " + w.kernel.name + w.kernelSignature() +
-         " {\n";
-}
-
 /// The template of a [outer, R, inner] view: `<base>_rows` when inner is
 /// statically 1, `<base>_columns` otherwise, with the group's configured
 /// tile or the fallback. Sets the kernel's template, configuration, grid and
@@ -258,7 +252,7 @@ void writeViewKernel(GroupWriter &w, const std::string &params,
                      const RowShape &shape, bool hasEpilogue,
                      const std::string &extra, const std::string &call) {
   const std::string &name = w.kernel.name;
-  w.os << kernelHead(w, w.kernel.block[0]) << "  " << params << " p;\n"
+  w.os << w.kernelHead(w.kernel.block[0]) << "  " << params << " p;\n"
        << "  p.loader = " << w.functorInit(name + "_loader") << ";\n"
        << "  p.output = out0;\n"
        << "  p.outer = " << w.dim(shape.outer) << ";\n"
@@ -361,7 +355,7 @@ llvm::Error emitNorm(GroupWriter &w) {
   kernel.grid[0] = ceilDiv(rows, tile->rowsPerBlock);
   kernel.block[0] = static_cast<unsigned>(tile->threads);
   std::string scaleType = w.inputType(*s);
-  w.os << kernelHead(w, kernel.block[0]) << "  kiln::kernels::NormParams<"
+  w.os << w.kernelHead(kernel.block[0]) << "  kiln::kernels::NormParams<"
        << scaleType << ", " << w.outputType(0) << ", " << kernel.name
        << "_loader, " << kernel.name << "_epilogue> p;\n"
        << "  p.loader = " << w.functorInit(kernel.name + "_loader") << ";\n"

@@ -17,7 +17,7 @@
 // CHECK: struct kiln_bcast_fusion0_dims {
 // CHECK-NEXT:   long long v[6];
 // CHECK-NEXT: };
-// CHECK: extern "C" __global__ void __launch_bounds__(256) kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion0_dims d) {
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 1) kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion0_dims d) {
 // CHECK-NEXT:   const kiln::kernels::Index numel = 91LL;
 // CHECK:        i < numel; i += (kiln::kernels::Index)gridDim.x * blockDim.x) {
 // CHECK-NEXT:     kiln::kernels::Index o0;
@@ -43,7 +43,7 @@
 // A rank-0 input is read at 0 and an input of the output's static shape at
 // the output index: no index math.
 // CHECK-LABEL: // kiln.fusion #1: kiln.mul + kiln.gelu + kiln.max
-// CHECK: void __launch_bounds__(256) kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion1_dims d) {
+// CHECK: void __launch_bounds__(256, 1) kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion1_dims d) {
 // CHECK-NOT: rem
 // CHECK:     const float x0 = in0[0];
 // CHECK-NEXT:     const float x1 = in1[i];
@@ -86,7 +86,7 @@ func.func @bcast(%x: tensor<7x1xf32>, %y: tensor<1x13xf32>, %s: tensor<f32>, %m:
 // [?,8] input is read at the output index unless its dynamic dim turns out
 // to differ from the output's at run time.
 // CHECK-LABEL: // ----- kiln_half.cu
-// CHECK: void __launch_bounds__(256) kiln_half_fusion0(const __half *__restrict__ in0, const __half *__restrict__ in1, __half *__restrict__ out0, float *__restrict__ out1, void *workspace, kiln_half_fusion0_dims d) {
+// CHECK: void __launch_bounds__(256, 1) kiln_half_fusion0(const __half *__restrict__ in0, const __half *__restrict__ in1, __half *__restrict__ out0, float *__restrict__ out1, void *workspace, kiln_half_fusion0_dims d) {
 // CHECK:     if (d.v[0] == d.v[3]) {
 // CHECK-NEXT:   o0 = i;
 // CHECK-NEXT: } else {

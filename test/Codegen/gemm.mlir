@@ -20,7 +20,7 @@
 // CHECK-NEXT:     float f0 = kiln_gelu(acc + x2);
 // CHECK-NEXT:     float f1 = f0 + x3;
 // CHECK-NEXT:     return f1;
-// CHECK: extern "C" __global__ void __launch_bounds__(256) kiln_mlp_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, const float *__restrict__ in2, const float *__restrict__ in3, float *__restrict__ out0, void *workspace, kiln_mlp_fusion0_dims d) {
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 1) kiln_mlp_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, const float *__restrict__ in2, const float *__restrict__ in3, float *__restrict__ out0, void *workspace, kiln_mlp_fusion0_dims d) {
 // CHECK-NEXT:   kiln::kernels::SimtGemmParams<float, float, float, kiln_mlp_fusion0_epilogue> p;
 // CHECK:        p.m = d.v[0];
 // CHECK-NEXT:   p.n = 32LL;

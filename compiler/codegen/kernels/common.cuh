@@ -1,4 +1,4 @@
-//===- common.cuh - Conventions shared by Kiln's kernel templates -*- CUDA -*-===//
+//===- common.cuh - Conventions shared by the kernel templates -*- CUDA -*-===//
 //
 // Every header of the kernel library includes this one. The library is
 // compiled twice from the same text: by NVRTC for GPUs, and by the host C++
