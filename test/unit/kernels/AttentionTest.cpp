@@ -114,13 +114,6 @@ std::string describe(const Problem &pb, int headDim) {
   return os.str();
 }
 
-std::string tensorType(const std::vector<int64_t> &shape, DType type) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + dtypeName(type) + ">";
-}
-
 const char *causalName(int causal) {
   return causal == kk::kAttentionCausalUpperLeft    ? "upper_left"
          : causal == kk::kAttentionCausalLowerRight ? "lower_right"
@@ -201,15 +194,6 @@ void maskStrides(const std::vector<int64_t> &shape, kk::Index out[4]) {
     if (md >= 0)
       stride *= shape[md];
   }
-}
-
-template <typename T> constexpr DType dtypeOf() {
-  if constexpr (std::is_same_v<T, float>)
-    return DType::F32;
-  else if constexpr (std::is_same_v<T, __half>)
-    return DType::F16;
-  else
-    return DType::BF16;
 }
 
 /// Tolerance for storage type T (see the file comment); max|v| = 1.
@@ -334,12 +318,10 @@ void check(const Problem &pb, Epilogue epi = Epilogue(),
     p.workspace = workspace.empty() ? nullptr : workspace.data();
     ASSERT_TRUE((kk::canUseAttention<Config>(p)));
 
-    kiln::simt::LaunchConfig config;
-    config.grid = kk::attentionGrid<Config>(p);
-    config.block = dim3(Config::kThreads);
+    kiln::simt::LaunchConfig config =
+        launchConfig(kk::attentionGrid<Config>(p), dim3(Config::kThreads),
+                     raceHunt, pb.seed);
     config.dynamicSharedBytes = kk::attentionSharedBytes<Config, T>();
-    config.raceHunt = raceHunt;
-    config.seed = pb.seed;
     ASSERT_TRUE(launchOk(
         config, [&] { kk::attentionForward<Config>(p, epi); },
         "attentionForward"));

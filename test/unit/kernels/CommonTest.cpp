@@ -17,12 +17,8 @@ TEST(Common, WarpReduceRows) {
       const int64_t rows = 5;
       HostTensor x = randomTensor(DType::F32, {rows, cols}, 7 + cols);
       std::vector<float> in = toBuffer<float>(x), sums(rows), maxes(rows);
-      kiln::simt::LaunchConfig config;
-      config.grid = dim3(rows);
-      config.block = dim3(32);
-      config.raceHunt = raceHunt;
       ASSERT_TRUE(launchOk(
-          config,
+          launchConfig(dim3(rows), dim3(32), raceHunt),
           [&] {
             float s = kk::SumOp::identity(), m = kk::MaxOp::identity();
             for (int64_t c = threadIdx.x; c < cols; c += 32) {
@@ -38,19 +34,12 @@ TEST(Common, WarpReduceRows) {
             }
           },
           "warpReduce"));
-      std::string n = std::to_string(rows), c = std::to_string(cols);
+      std::string xt = tensorType({rows, cols}), yt = tensorType({rows});
       std::vector<HostTensor> expected = evaluateReference(
-          "func.func @f(%x: tensor<" + n + "x" + c + "xf32>) -> (tensor<" + n +
-              "xf32>, tensor<" + n +
-              "xf32>) {\n"
-              "  %s = kiln.reduce_sum %x axes = [1] : tensor<" +
-              n + "x" + c + "xf32> -> tensor<" + n +
-              "xf32>\n"
-              "  %m = kiln.reduce_max %x axes = [1] : tensor<" +
-              n + "x" + c + "xf32> -> tensor<" + n +
-              "xf32>\n"
-              "  return %s, %m : tensor<" +
-              n + "xf32>, tensor<" + n + "xf32>\n}",
+          "func.func @f(%x: " + xt + ") -> (" + yt + ", " + yt +
+              ") {\n  %s = kiln.reduce_sum %x axes = [1] : " + xt + " -> " +
+              yt + "\n  %m = kiln.reduce_max %x axes = [1] : " + xt + " -> " +
+              yt + "\n  return %s, %m : " + yt + ", " + yt + "\n}",
           {x});
       ASSERT_EQ(expected.size(), 2u);
       EXPECT_TRUE(allClose(fromBuffer(DType::F32, {rows}, sums), expected[0],

@@ -36,88 +36,34 @@ namespace {
 
 // ---- Element types ----
 
-template <typename T> struct Elem;
-template <> struct Elem<float> {
-  static constexpr DType type = DType::F32;
-  static constexpr double lo = -1, hi = 1;
-};
-template <> struct Elem<__half> {
-  static constexpr DType type = DType::F16;
-  static constexpr double lo = -1, hi = 1;
-};
-template <> struct Elem<__nv_bfloat16> {
-  static constexpr DType type = DType::BF16;
-  static constexpr double lo = -1, hi = 1;
-};
-template <> struct Elem<int64_t> {
-  static constexpr DType type = DType::I64;
-  static constexpr double lo = -1e12, hi = 1e12; // beyond 32 bits
-};
-template <> struct Elem<int32_t> {
-  static constexpr DType type = DType::I32;
-  static constexpr double lo = -2e9, hi = 2e9;
-};
-template <> struct Elem<int8_t> {
-  static constexpr DType type = DType::I8;
-  static constexpr double lo = -128, hi = 127;
-};
-template <> struct Elem<bool> {
-  static constexpr DType type = DType::I1;
-  static constexpr double lo = 0, hi = 1;
-};
-
-const char *mlirElement(DType t) {
-  switch (t) {
-  case DType::F32:
-    return "f32";
-  case DType::F16:
-    return "f16";
-  case DType::BF16:
-    return "bf16";
-  case DType::I64:
-    return "i64";
-  case DType::I32:
-    return "i32";
-  case DType::I8:
-    return "i8";
-  case DType::I1:
-    return "i1";
-  }
-  return "?";
-}
-
-std::string tensorType(const std::vector<int64_t> &shape, DType t) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + mlirElement(t) + ">";
-}
-
-std::string list(const std::vector<int64_t> &v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-std::string shapeName(const std::vector<int64_t> &shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s.empty() ? "scalar" : s;
-}
-
-int64_t numel(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
+/// Random values of T over a range that exercises its width (integers
+/// beyond 32 bits for int64_t, the full range of int8_t).
 template <typename T>
 HostTensor randomOf(std::vector<int64_t> shape, uint32_t seed) {
-  return randomTensor(Elem<T>::type, std::move(shape), seed, Elem<T>::lo,
-                      Elem<T>::hi);
+  double lo = -1, hi = 1;
+  if constexpr (std::is_same_v<T, int64_t>) {
+    lo = -1e12; // beyond 32 bits
+    hi = 1e12;
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    lo = -2e9;
+    hi = 2e9;
+  } else if constexpr (std::is_same_v<T, int8_t>) {
+    lo = -128;
+    hi = 127;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    lo = 0;
+  }
+  return randomTensor(dtypeOf<T>(), std::move(shape), seed, lo, hi);
+}
+
+/// Indices into an axis of `size` over the whole valid range [-size, size),
+/// negative ones included.
+template <typename TI>
+HostTensor randomIndices(std::vector<int64_t> shape, int64_t size,
+                         uint32_t seed) {
+  return randomTensor(dtypeOf<TI>(), std::move(shape), seed,
+                      static_cast<double>(-size),
+                      static_cast<double>(size - 1));
 }
 
 /// A device buffer of T (std::vector<bool> has no data(), so not a vector).
@@ -140,7 +86,7 @@ public:
   size_t size() const { return n_; }
   T &operator[](size_t i) { return p_[i]; }
   HostTensor tensor(std::vector<int64_t> shape) const {
-    return fromBuffer(Elem<T>::type, std::move(shape), p_.get());
+    return fromBuffer(dtypeOf<T>(), std::move(shape), p_.get());
   }
 
 private:
@@ -177,10 +123,8 @@ std::vector<Mode> modes(bool barrierFreeLegal) {
 
 bool launch(const Mode &mode, dim3 grid, int threads,
             const std::function<void()> &body, const std::string &what) {
-  kiln::simt::LaunchConfig config;
-  config.grid = grid;
-  config.block = dim3(threads);
-  config.raceHunt = mode.raceHunt;
+  kiln::simt::LaunchConfig config =
+      launchConfig(grid, dim3(threads), mode.raceHunt);
   config.barrierFree = mode.barrierFree;
   return launchOk(config, body, what + " [" + mode.name() + "]");
 }
@@ -205,21 +149,21 @@ template <typename T, class TileConfig = kk::DefaultTransposeConfig,
 void checkTranspose(const std::vector<int64_t> &shape,
                     const std::vector<int64_t> &perm, uint32_t seed,
                     Expect expect = Expect::Any, unsigned maxGridY = 0) {
-  const DType dt = Elem<T>::type;
+  const DType dt = dtypeOf<T>();
   std::vector<int64_t> outShape;
   for (int64_t p : perm)
     outShape.push_back(shape[p]);
-  std::string what = "transpose " + shapeName(shape) + " " + list(perm) + " " +
-                     mlirElement(dt) + " tile " +
+  std::string what = "transpose " + shapeString(shape) + " " + intList(perm) +
+                     " " + dtypeName(dt) + " tile " +
                      std::to_string(TileConfig::kTile) + "x" +
                      std::to_string(TileConfig::kRows);
   SCOPED_TRACE(what);
   HostTensor x = randomOf<T>(shape, seed);
   std::string xt = tensorType(shape, dt), yt = tensorType(outShape, dt);
   std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(%x: " + xt + ") -> " + yt +
-          " {\n  %0 = kiln.transpose %x permutation = " + list(perm) + " : " +
-          xt + " -> " + yt + "\n  return %0 : " + yt + "\n}",
+      singleOpFunc("%x: " + xt, yt,
+                   "kiln.transpose %x permutation = " + intList(perm) + " : " +
+                       xt + " -> " + yt),
       {x});
   ASSERT_EQ(expected.size(), 1u);
   Buf<T> in(x);
@@ -365,7 +309,7 @@ void checkSlice(const std::vector<int64_t> &shape,
                 const std::vector<Range> &ranges, uint32_t seed,
                 int vectorBytes = -1, int inputOffset = 0,
                 unsigned maxGridX = 0) {
-  const DType dt = Elem<T>::type;
+  const DType dt = dtypeOf<T>();
   const int rank = static_cast<int>(shape.size());
   std::vector<Index> dims(shape.begin(), shape.end()), starts, ends, steps;
   std::vector<int64_t> outShape;
@@ -382,14 +326,14 @@ void checkSlice(const std::vector<int64_t> &shape,
             (g.hasEnd ? std::to_string(g.end) : std::string()) +
             (g.step != 1 ? ":" + std::to_string(g.step) : std::string());
   }
-  std::string what = "slice " + shapeName(shape) + "[" + text + "] " +
-                     mlirElement(dt) + " offset " + std::to_string(inputOffset);
+  std::string what = "slice " + shapeString(shape) + "[" + text + "] " +
+                     dtypeName(dt) + " offset " + std::to_string(inputOffset);
   SCOPED_TRACE(what);
   HostTensor x = randomOf<T>(shape, seed);
   std::string xt = tensorType(shape, dt), yt = tensorType(outShape, dt);
   std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(%x: " + xt + ") -> " + yt + " {\n  %0 = kiln.slice %x[" +
-          text + "] : " + xt + " -> " + yt + "\n  return %0 : " + yt + "\n}",
+      singleOpFunc("%x: " + xt, yt,
+                   "kiln.slice %x[" + text + "] : " + xt + " -> " + yt),
       {x});
   ASSERT_EQ(expected.size(), 1u);
   // The input at `inputOffset` elements into its buffer (a misaligned view).
@@ -501,7 +445,7 @@ template <typename T, class Config = kk::DefaultCopyConfig>
 void checkConcat(const std::vector<int64_t> &base,
                  const std::vector<int64_t> &extents, int axis, uint32_t seed,
                  int vectorBytes = -1, unsigned maxGridX = 0) {
-  const DType dt = Elem<T>::type;
+  const DType dt = dtypeOf<T>();
   const int rank = static_cast<int>(base.size());
   std::vector<HostTensor> xs;
   std::vector<std::vector<int64_t>> shapes;
@@ -516,7 +460,7 @@ void checkConcat(const std::vector<int64_t> &base,
   }
   std::string what = "concat axis " + std::to_string(axis) + " of " +
                      std::to_string(extents.size()) + " -> " +
-                     shapeName(outShape) + " " + mlirElement(dt);
+                     shapeString(outShape) + " " + dtypeName(dt);
   SCOPED_TRACE(what);
   std::string args, operands, types, yt = tensorType(outShape, dt);
   for (size_t k = 0; k < xs.size(); ++k) {
@@ -525,11 +469,12 @@ void checkConcat(const std::vector<int64_t> &base,
     operands += (k ? ", " : "") + ("%x" + n);
     types += (k ? ", " : "") + t;
   }
-  std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(" + args + ") -> " + yt + " {\n  %0 = kiln.concat " +
-          operands + " axis = " + std::to_string(axis) + " : " + types +
-          " -> " + yt + "\n  return %0 : " + yt + "\n}",
-      xs);
+  std::vector<HostTensor> expected =
+      evaluateReference(singleOpFunc(args, yt,
+                                     "kiln.concat " + operands +
+                                         " axis = " + std::to_string(axis) +
+                                         " : " + types + " -> " + yt),
+                        xs);
   ASSERT_EQ(expected.size(), 1u);
   std::vector<Buf<T>> ins;
   for (const HostTensor &x : xs)
@@ -603,29 +548,25 @@ template <typename T, typename TI, class Config = kk::DefaultCopyConfig>
 void checkGather(const std::vector<int64_t> &dataShape,
                  const std::vector<int64_t> &indexShape, int axis,
                  uint32_t seed, int vectorBytes = -1, unsigned maxGridX = 0) {
-  const DType dt = Elem<T>::type;
-  const DType it = sizeof(TI) == 8 ? DType::I64 : DType::I32;
+  const DType dt = dtypeOf<T>();
+  const DType it = dtypeOf<TI>();
   const int64_t size = dataShape[axis];
   std::vector<int64_t> outShape(dataShape.begin(), dataShape.begin() + axis);
   outShape.insert(outShape.end(), indexShape.begin(), indexShape.end());
   outShape.insert(outShape.end(), dataShape.begin() + axis + 1,
                   dataShape.end());
-  std::string what = "gather " + shapeName(dataShape) + " by " +
-                     shapeName(indexShape) + " " + mlirElement(it) + " axis " +
-                     std::to_string(axis) + " " + mlirElement(dt);
+  std::string what = "gather " + shapeString(dataShape) + " by " +
+                     shapeString(indexShape) + " " + dtypeName(it) + " axis " +
+                     std::to_string(axis) + " " + dtypeName(dt);
   SCOPED_TRACE(what);
   HostTensor x = randomOf<T>(dataShape, seed);
-  // Indices over the whole valid range, negative ones included.
-  HostTensor idx =
-      randomTensor(it, indexShape, seed + 7, static_cast<double>(-size),
-                   static_cast<double>(size - 1));
+  HostTensor idx = randomIndices<TI>(indexShape, size, seed + 7);
   std::string xt = tensorType(dataShape, dt), ixt = tensorType(indexShape, it),
               yt = tensorType(outShape, dt);
   std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(%x: " + xt + ", %i: " + ixt + ") -> " + yt +
-          " {\n  %0 = kiln.gather %x, %i axis = " + std::to_string(axis) +
-          " : " + xt + ", " + ixt + " -> " + yt + "\n  return %0 : " + yt +
-          "\n}",
+      singleOpFunc("%x: " + xt + ", %i: " + ixt, yt,
+                   "kiln.gather %x, %i axis = " + std::to_string(axis) + " : " +
+                       xt + ", " + ixt + " -> " + yt),
       {x, idx});
   ASSERT_EQ(expected.size(), 1u);
   Buf<T> data(x);
@@ -725,25 +666,23 @@ template <typename T, typename TI, class Config = kk::DefaultCopyConfig>
 void checkGatherElements(const std::vector<int64_t> &dataShape,
                          const std::vector<int64_t> &indexShape, int axis,
                          uint32_t seed, unsigned maxGridX = 0) {
-  const DType dt = Elem<T>::type;
-  const DType it = sizeof(TI) == 8 ? DType::I64 : DType::I32;
+  const DType dt = dtypeOf<T>();
+  const DType it = dtypeOf<TI>();
   const int64_t size = dataShape[axis];
-  std::string what = "gather_elements " + shapeName(dataShape) + " by " +
-                     shapeName(indexShape) + " axis " + std::to_string(axis) +
-                     " " + mlirElement(dt);
+  std::string what = "gather_elements " + shapeString(dataShape) + " by " +
+                     shapeString(indexShape) + " axis " + std::to_string(axis) +
+                     " " + dtypeName(dt);
   SCOPED_TRACE(what);
   HostTensor x = randomOf<T>(dataShape, seed);
-  HostTensor idx =
-      randomTensor(it, indexShape, seed + 7, static_cast<double>(-size),
-                   static_cast<double>(size - 1));
+  HostTensor idx = randomIndices<TI>(indexShape, size, seed + 7);
   std::string xt = tensorType(dataShape, dt), ixt = tensorType(indexShape, it),
               yt = tensorType(indexShape, dt);
-  std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(%x: " + xt + ", %i: " + ixt + ") -> " + yt +
-          " {\n  %0 = kiln.gather_elements %x, %i axis = " +
-          std::to_string(axis) + " : " + xt + ", " + ixt + " -> " + yt +
-          "\n  return %0 : " + yt + "\n}",
-      {x, idx});
+  std::vector<HostTensor> expected =
+      evaluateReference(singleOpFunc("%x: " + xt + ", %i: " + ixt, yt,
+                                     "kiln.gather_elements %x, %i axis = " +
+                                         std::to_string(axis) + " : " + xt +
+                                         ", " + ixt + " -> " + yt),
+                        {x, idx});
   ASSERT_EQ(expected.size(), 1u);
   Buf<T> data(x);
   Buf<TI> indices(idx);

@@ -19,7 +19,7 @@
 
 #include "compiler/codegen/kernels/depthwise.cuh"
 
-#include "KernelTestSupport.h"
+#include "ConvTestSupport.h"
 
 #include <string>
 
@@ -27,50 +27,6 @@ using namespace kiln::test;
 namespace kk = kiln::kernels;
 
 namespace {
-
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-std::string list(const std::vector<int64_t> &v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-/// NCHW tensor -> NHWC buffer of T.
-template <typename T> std::vector<T> toNhwc(const HostTensor &t) {
-  int64_t n = t.shape[0], c = t.shape[1], h = t.shape[2], w = t.shape[3];
-  std::vector<float> flat(t.numel());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      for (int64_t k = 0; k < h; ++k)
-        for (int64_t l = 0; l < w; ++l)
-          flat[((i * h + k) * w + l) * c + j] =
-              static_cast<float>(t[((i * c + j) * h + k) * w + l]);
-  std::vector<T> out(flat.size());
-  for (size_t i = 0; i < flat.size(); ++i)
-    out[i] = T(flat[i]);
-  return out;
-}
-
-/// NHWC buffer of T -> NCHW tensor of `type`.
-template <typename T>
-HostTensor fromNhwc(DType type, const std::vector<T> &v, int64_t n, int64_t c,
-                    int64_t h, int64_t w) {
-  HostTensor t(type, {n, c, h, w});
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      for (int64_t k = 0; k < h; ++k)
-        for (int64_t l = 0; l < w; ++l)
-          t.set(((i * c + j) * h + k) * w + l,
-                static_cast<float>(v[((i * h + k) * w + l) * c + j]));
-  return t;
-}
 
 struct Case {
   int64_t n, c, h, w, multiplier, kh, kw;
@@ -87,46 +43,26 @@ struct Case {
            std::to_string(strideW) + " d" + std::to_string(dilationH) +
            std::to_string(dilationW);
   }
-  kk::Conv2dProblem problem() const {
-    kk::Conv2dProblem p{};
-    p.n = n;
-    p.h = h;
-    p.w = w;
-    p.c = c;
-    p.o = o();
-    p.kh = kh;
-    p.kw = kw;
-    p.oh = kk::convOutputSize(h, kh, strideH, pads[0], pads[2], dilationH);
-    p.ow = kk::convOutputSize(w, kw, strideW, pads[1], pads[3], dilationW);
-    p.strideH = strideH;
-    p.strideW = strideW;
-    p.padTop = pads[0];
-    p.padLeft = pads[1];
-    p.dilationH = dilationH;
-    p.dilationW = dilationW;
-    p.groups = c;
-    return p;
+  /// The depthwise convolution: groups = C, O = C * multiplier.
+  ConvCase conv() const {
+    return {n,         c,
+            h,         w,
+            o(),       kh,
+            kw,        strideH,
+            strideW,   {pads[0], pads[1], pads[2], pads[3]},
+            dilationH, dilationW,
+            c};
   }
+  kk::Conv2dProblem problem() const { return conv().problem(); }
+  /// kiln.conv2d, and with the bias a kiln.relu after it.
   std::string mlir(const char *element, bool withBias) const {
-    kk::Conv2dProblem p = problem();
-    std::string xt = tensorType({n, c, h, w}, element),
-                wt = tensorType({o(), 1, kh, kw}, element),
-                bt = tensorType({o()}, element),
-                yt = tensorType({n, o(), p.oh, p.ow}, element);
-    std::string body =
-        "  %0 = kiln.conv2d %x, %w" + std::string(withBias ? ", %b" : "") +
-        " strides = " + list({strideH, strideW}) +
-        " pads = " + list({pads[0], pads[1], pads[2], pads[3]}) +
-        " dilations = " + list({dilationH, dilationW}) +
-        " groups = " + std::to_string(c) + " : " + xt + ", " + wt +
-        (withBias ? ", " + bt : std::string()) + " -> " + yt + "\n";
-    if (withBias)
-      body += "  %1 = kiln.relu %0 : " + yt + "\n  return %1 : " + yt + "\n";
-    else
-      body += "  return %0 : " + yt + "\n";
-    return "func.func @f(%x: " + xt + ", %w: " + wt +
-           (withBias ? ", %b: " + bt : std::string()) + ") -> " + yt + " {\n" +
-           body + "}";
+    ConvCase cs = conv();
+    return withBias
+               ? cs.mlir(true, element, "",
+                         "  %1 = kiln.relu %0 : " + cs.outputType(element) +
+                             "\n",
+                         "%1")
+               : cs.mlir(false, element);
   }
 };
 
@@ -145,12 +81,10 @@ const std::vector<Case> &cases() {
 template <class Config, typename T, typename P>
 bool runDepthwise(const P &p, bool raceHunt, const std::string &what) {
   EXPECT_TRUE((kk::canUseDepthwiseConv2d<Config>(p)));
-  kiln::simt::LaunchConfig config;
-  config.grid = kk::depthwiseConv2dGrid<Config>(p);
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 3;
-  return launchOk(config, [&] { kk::depthwiseConv2d<Config>(p); }, what);
+  return launchOk(
+      launchConfig(kk::depthwiseConv2dGrid<Config>(p), dim3(Config::kThreads),
+                   raceHunt, 3),
+      [&] { kk::depthwiseConv2d<Config>(p); }, what);
 }
 
 template <class Config, typename T>
@@ -158,24 +92,22 @@ void checkCases(DType type, const char *element, double rtol, double atol) {
   for (bool raceHunt : raceHuntModes()) {
     for (const Case &cs : cases()) {
       SCOPED_TRACE(cs.name() + " " + element + (raceHunt ? " race-hunt" : ""));
-      kk::Conv2dProblem prob = cs.problem();
-      HostTensor x = randomTensor(type, {cs.n, cs.c, cs.h, cs.w},
+      const ConvCase conv = cs.conv();
+      HostTensor x = randomTensor(type, conv.inputShape(),
                                   static_cast<uint32_t>(cs.c + cs.h));
-      HostTensor w = randomTensor(type, {cs.o(), 1, cs.kh, cs.kw},
+      HostTensor w = randomTensor(type, conv.filterShape(),
                                   static_cast<uint32_t>(cs.o() + cs.kw + 50));
       std::vector<HostTensor> expected =
           evaluateReference(cs.mlir(element, false), {x, w});
       ASSERT_EQ(expected.size(), 1u);
-      std::vector<T> dx = toNhwc<T>(x), dw = toBuffer<T>(w), // [O,1,KH,KW]
-          dy(cs.n * prob.oh * prob.ow * cs.o(), T(-7.0f));
-      kk::DepthwiseConv2dParams<T, T, T, kk::IdentityEpilogue> p{};
-      p.input = dx.data();
-      p.filter = dw.data();
-      p.output = dy.data();
-      p.problem = prob;
+      std::vector<T> dx = toChannelsLast<T>(x),
+                     dw = toBuffer<T>(w), // [O,1,KH,KW]
+          dy = conv.outputBuffer(T(-7.0f));
+      auto p =
+          convParams<kk::DepthwiseConv2dParams<T, T, T, kk::IdentityEpilogue>>(
+              dx.data(), dw.data(), dy.data(), conv.problem());
       ASSERT_TRUE((runDepthwise<Config, T>(p, raceHunt, "depthwise")));
-      EXPECT_TRUE(allClose(fromNhwc(type, dy, cs.n, cs.o(), prob.oh, prob.ow),
-                           expected[0], rtol, atol));
+      EXPECT_TRUE(allClose(conv.output(type, dy), expected[0], rtol, atol));
     }
   }
 }
@@ -207,28 +139,23 @@ struct BiasRelu {
 
 TEST(Depthwise, EpilogueBiasRelu) {
   const Case cs{2, 6, 8, 9, 2, 3, 3, 2, 2, {1, 1, 1, 1}, 1, 1};
-  kk::Conv2dProblem prob = cs.problem();
+  const ConvCase conv = cs.conv();
   for (bool raceHunt : raceHuntModes()) {
-    HostTensor x = randomTensor(DType::F32, {cs.n, cs.c, cs.h, cs.w}, 31);
-    HostTensor w = randomTensor(DType::F32, {cs.o(), 1, 3, 3}, 32);
+    HostTensor x = randomTensor(DType::F32, conv.inputShape(), 31);
+    HostTensor w = randomTensor(DType::F32, conv.filterShape(), 32);
     HostTensor b = randomTensor(DType::F32, {cs.o()}, 33);
     std::vector<HostTensor> expected =
         evaluateReference(cs.mlir("f32", true), {x, w, b});
     ASSERT_EQ(expected.size(), 1u);
-    std::vector<float> dx = toNhwc<float>(x), dw = toBuffer<float>(w),
-                       db = toBuffer<float>(b),
-                       dy(cs.n * prob.oh * prob.ow * cs.o(), -7.0f);
-    kk::DepthwiseConv2dParams<float, float, float, BiasRelu> p{};
-    p.input = dx.data();
-    p.filter = dw.data();
-    p.output = dy.data();
-    p.problem = prob;
+    std::vector<float> dx = toChannelsLast<float>(x), dw = toBuffer<float>(w),
+                       db = toBuffer<float>(b), dy = conv.outputBuffer(-7.0f);
+    auto p =
+        convParams<kk::DepthwiseConv2dParams<float, float, float, BiasRelu>>(
+            dx.data(), dw.data(), dy.data(), conv.problem());
     p.epilogue = BiasRelu{db.data()};
     ASSERT_TRUE((runDepthwise<kk::DefaultDepthwiseConfig, float>(
         p, raceHunt, "depthwise epilogue")));
-    EXPECT_TRUE(
-        allClose(fromNhwc(DType::F32, dy, cs.n, cs.o(), prob.oh, prob.ow),
-                 expected[0], 1e-5, 1e-6));
+    EXPECT_TRUE(allClose(conv.output(DType::F32, dy), expected[0], 1e-5, 1e-6));
   }
 }
 

@@ -14,7 +14,7 @@
 
 #include "compiler/codegen/kernels/gemm_simt.cuh"
 
-#include "KernelTestSupport.h"
+#include "GemmTestSupport.h"
 
 #include <string>
 
@@ -25,42 +25,20 @@ namespace {
 
 constexpr double kRtol = 1e-5, kAtol = 1e-5;
 
-std::string tensorType(const std::vector<int64_t> &shape,
-                       const char *element = "f32") {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
 using Params = kk::SimtGemmParams<float, float, float, kk::IdentityEpilogue>;
 
 template <class Config, bool kBTransposed, typename P>
 bool runGemm(const P &p, bool raceHunt, const std::string &what) {
   EXPECT_TRUE((kk::canUseSimtGemm<Config>(p)));
-  kiln::simt::LaunchConfig config;
-  config.grid = kk::simtGemmGrid<Config>(p);
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 11;
-  return launchOk(config, [&] { kk::simtGemm<Config, kBTransposed>(p); }, what);
+  return launchOk(
+      launchConfig(kk::simtGemmGrid<Config>(p), dim3(Config::kThreads),
+                   raceHunt, 11),
+      [&] { kk::simtGemm<Config, kBTransposed>(p); }, what);
 }
 
 Params denseParams(const float *a, const float *b, float *c, int64_t m,
                    int64_t n, int64_t k, bool bTransposed) {
-  Params p{};
-  p.a = a;
-  p.b = b;
-  p.c = c;
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  p.batch = 1;
-  p.batchInner = 1;
-  p.lda = k;
-  p.ldb = bTransposed ? k : n;
-  p.ldc = n;
-  return p;
+  return denseGemmParams<Params>(a, b, c, m, n, k, bTransposed);
 }
 
 // C = A x B for A [M, K], B [K, N] (kiln.matmul) and B [N, K] (kiln.linear
@@ -80,19 +58,11 @@ template <class Config> void checkShapes() {
       HostTensor b = randomTensor(DType::F32, {s.k, s.n}, 2 + s.n);
       HostTensor bt = randomTensor(DType::F32, {s.n, s.k}, 3 + s.k);
       std::vector<HostTensor> expected = evaluateReference(
-          "func.func @f(%a: " + tensorType({s.m, s.k}) +
-              ", %b: " + tensorType({s.k, s.n}) +
-              ", %bt: " + tensorType({s.n, s.k}) + ") -> (" +
-              tensorType({s.m, s.n}) + ", " + tensorType({s.m, s.n}) +
-              ") {\n  %0 = kiln.matmul %a, %b : " + tensorType({s.m, s.k}) +
-              ", " + tensorType({s.k, s.n}) + " -> " + tensorType({s.m, s.n}) +
-              "\n  %1 = kiln.linear %a, %bt " +
-              "transpose_weight : " + tensorType({s.m, s.k}) + ", " +
-              tensorType({s.n, s.k}) + " -> " + tensorType({s.m, s.n}) +
-              "\n  return %0, %1 : " + tensorType({s.m, s.n}) + ", " +
-              tensorType({s.m, s.n}) + "\n}",
-          {a, b, bt});
-      ASSERT_EQ(expected.size(), 2u);
+          gemmFunc({s.m, s.k}, {s.k, s.n}, {s.m, s.n}, false, "f32"), {a, b});
+      std::vector<HostTensor> expectedT = evaluateReference(
+          gemmFunc({s.m, s.k}, {s.n, s.k}, {s.m, s.n}, true, "f32"), {a, bt});
+      ASSERT_EQ(expected.size(), 1u);
+      ASSERT_EQ(expectedT.size(), 1u);
       std::vector<float> da = toBuffer<float>(a), db = toBuffer<float>(b),
                          dbt = toBuffer<float>(bt), c0(s.m * s.n, -7.0f),
                          c1(s.m * s.n, -7.0f);
@@ -104,7 +74,7 @@ template <class Config> void checkShapes() {
       Params p1 =
           denseParams(da.data(), dbt.data(), c1.data(), s.m, s.n, s.k, true);
       ASSERT_TRUE((runGemm<Config, true>(p1, raceHunt, "linear^T")));
-      EXPECT_TRUE(allClose(fromBuffer(DType::F32, {s.m, s.n}, c1), expected[1],
+      EXPECT_TRUE(allClose(fromBuffer(DType::F32, {s.m, s.n}, c1), expectedT[0],
                            kRtol, kAtol));
     }
   }
@@ -142,24 +112,13 @@ TEST(GemmSimt, BatchedBroadcast) {
     HostTensor a = randomTensor(DType::F32, {2, 1, m, k}, 5);
     HostTensor b = randomTensor(DType::F32, {1, 3, k, n}, 6);
     std::vector<HostTensor> expected = evaluateReference(
-        "func.func @f(%a: " + tensorType({2, 1, m, k}) + ", %b: " +
-            tensorType({1, 3, k, n}) + ") -> " + tensorType({2, 3, m, n}) +
-            " {\n  %0 = kiln.matmul %a, %b : " + tensorType({2, 1, m, k}) +
-            ", " + tensorType({1, 3, k, n}) + " -> " +
-            tensorType({2, 3, m, n}) +
-            "\n  return %0 : " + tensorType({2, 3, m, n}) + "\n}",
+        gemmFunc({2, 1, m, k}, {1, 3, k, n}, {2, 3, m, n}, false, "f32"),
         {a, b});
     ASSERT_EQ(expected.size(), 1u);
     std::vector<float> da = toBuffer<float>(a), db = toBuffer<float>(b),
                        dc(6 * m * n, -7.0f);
     Params p = denseParams(da.data(), db.data(), dc.data(), m, n, k, false);
-    p.batch = 6;
-    p.batchInner = 3;
-    p.strideA[0] = m * k; // outer (size 2)
-    p.strideA[1] = 0;     // inner (size 3): broadcast
-    p.strideB[0] = 0;
-    p.strideB[1] = k * n;
-    p.strideC = m * n;
+    broadcastBatches2x3(p);
     ASSERT_TRUE((runGemm<Config, false>(p, raceHunt, "batched 2x3")));
     EXPECT_TRUE(allClose(fromBuffer(DType::F32, {2, 3, m, n}, dc), expected[0],
                          kRtol, kAtol));
@@ -168,12 +127,7 @@ TEST(GemmSimt, BatchedBroadcast) {
     HostTensor a2 = randomTensor(DType::F32, {4, m, k}, 7);
     HostTensor b2 = randomTensor(DType::F32, {1, k, n}, 8);
     std::vector<HostTensor> expected2 = evaluateReference(
-        "func.func @f(%a: " + tensorType({4, m, k}) +
-            ", %b: " + tensorType({1, k, n}) + ") -> " + tensorType({4, m, n}) +
-            " {\n  %0 = kiln.matmul %a, %b : " + tensorType({4, m, k}) + ", " +
-            tensorType({1, k, n}) + " -> " + tensorType({4, m, n}) +
-            "\n  return %0 : " + tensorType({4, m, n}) + "\n}",
-        {a2, b2});
+        gemmFunc({4, m, k}, {1, k, n}, {4, m, n}, false, "f32"), {a2, b2});
     ASSERT_EQ(expected2.size(), 1u);
     const int64_t lda = k + 3, ldc = n + 5;
     std::vector<float> pa(4 * m * lda, 1e30f), db2 = toBuffer<float>(b2),
@@ -189,13 +143,7 @@ TEST(GemmSimt, BatchedBroadcast) {
     q.strideB[0] = 0;
     q.strideC = m * ldc;
     ASSERT_TRUE((runGemm<Config, false>(q, raceHunt, "batched padded")));
-    std::vector<float> c2(4 * m * n);
-    for (int64_t i = 0; i < 4 * m; ++i) {
-      for (int64_t j = 0; j < n; ++j)
-        c2[i * n + j] = pc[i * ldc + j];
-      for (int64_t j = n; j < ldc; ++j)
-        EXPECT_EQ(pc[i * ldc + j], -7.0f) << "wrote past N in row " << i;
-    }
+    std::vector<float> c2 = unpitch(pc, 4 * m, n, ldc, -7.0f);
     EXPECT_TRUE(allClose(fromBuffer(DType::F32, {4, m, n}, c2), expected2[0],
                          kRtol, kAtol));
   }
@@ -204,18 +152,6 @@ TEST(GemmSimt, BatchedBroadcast) {
 // relu(x W^T + bias) + residual, the epilogue fused (kiln.linear with bias
 // transpose_weight, kiln.relu, kiln.add in the evaluator), batched [2, M, K]
 // input with a broadcast weight.
-struct BiasReluResidual {
-  const float *bias;
-  const float *residual; // [batch, M, N]
-  kk::Index m, n;
-  KILN_DEVICE float operator()(float acc, kk::Index batch, kk::Index row,
-                               kk::Index col) const {
-    float v = acc + bias[col];
-    v = v > 0.0f ? v : 0.0f;
-    return v + residual[(batch * m + row) * n + col];
-  }
-};
-
 TEST(GemmSimt, EpilogueBiasReluResidual) {
   const int64_t m = 41, n = 37, k = 43;
   for (bool raceHunt : raceHuntModes()) {
@@ -223,37 +159,20 @@ TEST(GemmSimt, EpilogueBiasReluResidual) {
     HostTensor w = randomTensor(DType::F32, {n, k}, 10);
     HostTensor bias = randomTensor(DType::F32, {n}, 11);
     HostTensor res = randomTensor(DType::F32, {2, m, n}, 12);
-    std::string yt = tensorType({2, m, n});
-    std::vector<HostTensor> expected = evaluateReference(
-        "func.func @f(%x: " + tensorType({2, m, k}) +
-            ", %w: " + tensorType({n, k}) + ", %b: " + tensorType({n}) +
-            ", %r: " + yt + ") -> " + yt +
-            " {\n  %0 = kiln.linear %x, %w, %b transpose_weight : " +
-            tensorType({2, m, k}) + ", " + tensorType({n, k}) + ", " +
-            tensorType({n}) + " -> " + yt + "\n  %1 = kiln.relu %0 : " + yt +
-            "\n  %2 = kiln.add %1, %r : " + yt + "\n  return %2 : " + yt +
-            "\n}",
-        {x, w, bias, res});
+    std::vector<HostTensor> expected =
+        evaluateReference(biasReluResidualFunc(m, n, k), {x, w, bias, res});
     ASSERT_EQ(expected.size(), 1u);
     std::vector<float> dx = toBuffer<float>(x), dw = toBuffer<float>(w),
                        db = toBuffer<float>(bias), dr = toBuffer<float>(res),
                        dy(2 * m * n, -7.0f);
-    kk::SimtGemmParams<float, float, float, BiasReluResidual> p{};
-    p.a = dx.data();
-    p.b = dw.data();
-    p.c = dy.data();
-    p.m = m;
-    p.n = n;
-    p.k = k;
+    auto p = denseGemmParams<
+        kk::SimtGemmParams<float, float, float, GemmBiasReluResidual>>(
+        dx.data(), dw.data(), dy.data(), m, n, k, true);
     p.batch = 2;
-    p.batchInner = 1;
     p.strideA[0] = m * k;
     p.strideB[0] = 0;
     p.strideC = m * n;
-    p.lda = k;
-    p.ldb = k;
-    p.ldc = n;
-    p.epilogue = BiasReluResidual{db.data(), dr.data(), m, n};
+    p.epilogue = GemmBiasReluResidual{db.data(), dr.data(), m, n};
     ASSERT_TRUE(
         (runGemm<kk::DefaultSimtGemmConfig, true>(p, raceHunt, "epilogue")));
     EXPECT_TRUE(allClose(fromBuffer(DType::F32, {2, m, n}, dy), expected[0],
@@ -277,30 +196,12 @@ void checkLowPrecision(DType type, const char *element, double rtol) {
         kBTransposed ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n};
     HostTensor a = randomTensor(type, {m, k}, 13);
     HostTensor b = randomTensor(type, bShape, 14);
-    std::string op = kBTransposed ? "kiln.linear %a, %b transpose_weight : "
-                                  : "kiln.matmul %a, %b : ";
     std::vector<HostTensor> expected = evaluateReference(
-        "func.func @f(%a: " + tensorType({m, k}, element) +
-            ", %b: " + tensorType(bShape, element) + ") -> " +
-            tensorType({m, n}, element) + " {\n  %0 = " + op +
-            tensorType({m, k}, element) + ", " + tensorType(bShape, element) +
-            " -> " + tensorType({m, n}, element) +
-            "\n  return %0 : " + tensorType({m, n}, element) + "\n}",
-        {a, b});
+        gemmFunc({m, k}, bShape, {m, n}, kBTransposed, element), {a, b});
     ASSERT_EQ(expected.size(), 1u);
     std::vector<T> da = toBuffer<T>(a), db = toBuffer<T>(b), dc(m * n, T(0.0f));
-    kk::SimtGemmParams<T, T, T, kk::IdentityEpilogue> p{};
-    p.a = da.data();
-    p.b = db.data();
-    p.c = dc.data();
-    p.m = m;
-    p.n = n;
-    p.k = k;
-    p.batch = 1;
-    p.batchInner = 1;
-    p.lda = k;
-    p.ldb = kBTransposed ? k : n;
-    p.ldc = n;
+    auto p = denseGemmParams<kk::SimtGemmParams<T, T, T, kk::IdentityEpilogue>>(
+        da.data(), db.data(), dc.data(), m, n, k, kBTransposed);
     ASSERT_TRUE((runGemm<Config, kBTransposed>(p, raceHunt, element)));
     EXPECT_TRUE(
         allClose(fromBuffer(type, {m, n}, dc), expected[0], rtol, 1e-5));

@@ -27,80 +27,15 @@
 
 #include "compiler/codegen/kernels/gemm.cuh"
 
-#include "KernelTestSupport.h"
+#include "GemmTestSupport.h"
 
 #include <cmath>
-#include <sstream>
 #include <string>
 
 using namespace kiln::test;
 namespace kk = kiln::kernels;
 
 namespace {
-
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-template <typename T> DType dtypeOf() {
-  if constexpr (std::is_same_v<T, __half>)
-    return DType::F16;
-  else if constexpr (std::is_same_v<T, __nv_bfloat16>)
-    return DType::BF16;
-  else
-    return DType::F32;
-}
-const char *mlirType(DType t) {
-  return t == DType::F16 ? "f16" : (t == DType::BF16 ? "bf16" : "f32");
-}
-/// Relative part of the bound for an output type (see the file header).
-double outputRel(DType t) {
-  return t == DType::F16 ? std::ldexp(1.0, -10)
-                         : (t == DType::BF16 ? std::ldexp(1.0, -7) : 1e-5);
-}
-
-/// The same values as another element type (exact: f16/bf16 -> f32).
-HostTensor retype(const HostTensor &t, DType type) {
-  HostTensor out(type, t.shape);
-  for (int64_t i = 0; i < t.numel(); ++i)
-    out.set(i, t[i]);
-  return out;
-}
-HostTensor absTensor(const HostTensor &t) {
-  HostTensor out(DType::F32, t.shape);
-  for (int64_t i = 0; i < t.numel(); ++i)
-    out.set(i, std::fabs(t[i]));
-  return out;
-}
-
-/// |actual - expected| <= rel |expected| + 2 gamma S + floor, gamma = K 2^-23.
-::testing::AssertionResult withinBound(const HostTensor &actual,
-                                       const HostTensor &expected,
-                                       const HostTensor &sumAbs, int64_t k) {
-  if (actual.shape != expected.shape || actual.type != expected.type ||
-      sumAbs.numel() != expected.numel())
-    return ::testing::AssertionFailure() << "shape or type mismatch";
-  const double rel = outputRel(expected.type);
-  const double gamma = static_cast<double>(k) * std::ldexp(1.0, -23);
-  const double floor = std::ldexp(1.0, -24);
-  int64_t bad = 0;
-  std::ostringstream first;
-  for (int64_t i = 0; i < actual.numel(); ++i) {
-    double a = actual[i], e = expected[i];
-    double bound = rel * std::fabs(e) + 2 * gamma * sumAbs[i] + floor;
-    if (!(std::fabs(a - e) <= bound) && bad++ < 8)
-      first << "\n  at flat " << i << ": got " << a << ", expected " << e
-            << " (bound " << bound << ")";
-  }
-  if (!bad)
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << bad << " of " << actual.numel() << " elements beyond the bound"
-         << first.str();
-}
 
 template <typename T, typename OutT, typename Epi>
 using Params = kk::GemmParams<T, OutT, Epi>;
@@ -114,12 +49,9 @@ bool runGemm(Params<T, OutT, Epi> p, bool raceHunt, const std::string &what) {
       static_cast<size_t>(kk::gemmWorkspaceBytes(p) / sizeof(float)), NAN);
   p.workspace = p.splitK > 1 ? workspace.data() : nullptr;
   EXPECT_TRUE((kk::canUseGemm<Config>(p)));
-  kiln::simt::LaunchConfig config;
-  config.grid = kk::gemmGrid<Config>(p);
-  config.block = dim3(Config::kThreads);
+  kiln::simt::LaunchConfig config = launchConfig(
+      kk::gemmGrid<Config>(p), dim3(Config::kThreads), raceHunt, 17);
   config.dynamicSharedBytes = kk::gemmSharedBytes<Config, T>();
-  config.raceHunt = raceHunt;
-  config.seed = 17;
   if (!launchOk(config, [&] { kk::gemm<Config, kBTransposed>(p); }, what))
     return false;
   if (p.splitK == 1)
@@ -135,61 +67,22 @@ template <typename T, typename OutT>
 Params<T, OutT, kk::IdentityEpilogue> denseParams(const T *a, const T *b,
                                                   OutT *c, int64_t m, int64_t n,
                                                   int64_t k, bool bTransposed) {
-  Params<T, OutT, kk::IdentityEpilogue> p{};
-  p.a = a;
-  p.b = b;
-  p.c = c;
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  p.batch = 1;
-  p.batchInner = 1;
-  p.lda = k;
-  p.ldb = bTransposed ? k : n;
-  p.ldc = n;
+  auto p = denseGemmParams<Params<T, OutT, kk::IdentityEpilogue>>(
+      a, b, c, m, n, k, bTransposed);
   p.splitK = 1;
   return p;
 }
 
-/// `%a op %b` (kiln.matmul, or kiln.linear transpose_weight) as a function
-/// of element type `el` for inputs and output.
-std::string gemmFunc(const std::vector<int64_t> &as,
-                     const std::vector<int64_t> &bs,
-                     const std::vector<int64_t> &cs, bool bTransposed,
-                     const char *el) {
-  std::string at = tensorType(as, el), bt = tensorType(bs, el),
-              ct = tensorType(cs, el);
-  return "func.func @f(%a: " + at + ", %b: " + bt + ") -> " + ct +
-         " {\n  %0 = " +
-         (bTransposed ? "kiln.linear %a, %b transpose_weight"
-                      : "kiln.matmul %a, %b") +
-         " : " + at + ", " + bt + " -> " + ct + "\n  return %0 : " + ct + "\n}";
-}
-
 /// Expected output (in the output type) and S = sum |a||b| of a GEMM-like
 /// op on a and b.
-struct Reference {
-  HostTensor expected, sumAbs;
-};
-Reference reference(const HostTensor &a, const HostTensor &b,
-                    const std::vector<int64_t> &cs, bool bTransposed,
-                    DType out) {
-  Reference r;
-  // Output-typed inputs: exact for f32 (f16/bf16 values are f32 values);
-  // for f16/bf16 outputs the inputs already have that type.
-  std::vector<HostTensor> e = evaluateReference(
-      gemmFunc(a.shape, b.shape, cs, bTransposed, mlirType(out)),
-      {retype(a, out), retype(b, out)});
-  std::vector<HostTensor> s =
-      evaluateReference(gemmFunc(a.shape, b.shape, cs, bTransposed, "f32"),
-                        {absTensor(a), absTensor(b)});
-  EXPECT_EQ(e.size(), 1u);
-  EXPECT_EQ(s.size(), 1u);
-  if (e.size() == 1 && s.size() == 1) {
-    r.expected = e[0];
-    r.sumAbs = s[0];
-  }
-  return r;
+SumAbsReference reference(const HostTensor &a, const HostTensor &b,
+                          const std::vector<int64_t> &cs, bool bTransposed,
+                          DType out) {
+  return sumAbsReference(
+      [&](const char *el) {
+        return gemmFunc(a.shape, b.shape, cs, bTransposed, el);
+      },
+      a, b, out);
 }
 
 struct Shape {
@@ -223,7 +116,7 @@ template <class Config, typename T, typename OutT> void checkShapes() {
                                      : std::vector<int64_t>{s.k, s.n};
         HostTensor a = randomTensor(in, {s.m, s.k}, 1 + s.m + s.k);
         HostTensor b = randomTensor(in, bs, 2 + s.n);
-        Reference ref = reference(a, b, {s.m, s.n}, bt, out);
+        SumAbsReference ref = reference(a, b, {s.m, s.n}, bt, out);
         for (bool padded : {false, true}) {
           SCOPED_TRACE(
               "M=" + std::to_string(s.m) + " N=" + std::to_string(s.n) +
@@ -241,8 +134,8 @@ template <class Config, typename T, typename OutT> void checkShapes() {
             ASSERT_TRUE((runGemm<Config, true>(p, raceHunt, "linear^T")));
           else
             ASSERT_TRUE((runGemm<Config, false>(p, raceHunt, "matmul")));
-          EXPECT_TRUE(withinBound(fromBuffer(out, {s.m, s.n}, dc), ref.expected,
-                                  ref.sumAbs, s.k));
+          EXPECT_TRUE(withinSumAbsBound(fromBuffer(out, {s.m, s.n}, dc),
+                                        ref.expected, ref.sumAbs, s.k));
         }
       }
     }
@@ -279,7 +172,7 @@ TEST(Gemm, BatchedBroadcastSplitK) {
   const int64_t m = 19, n = 23, k = 130;
   HostTensor a = randomTensor(DType::F16, {2, 1, m, k}, 5);
   HostTensor b = randomTensor(DType::F16, {1, 3, k, n}, 6);
-  Reference ref = reference(a, b, {2, 3, m, n}, false, DType::F32);
+  SumAbsReference ref = reference(a, b, {2, 3, m, n}, false, DType::F32);
   for (bool raceHunt : raceHuntModes()) {
     for (int splitK : {1, 2, 3}) {
       SCOPED_TRACE("splitK=" + std::to_string(splitK) +
@@ -287,17 +180,11 @@ TEST(Gemm, BatchedBroadcastSplitK) {
       std::vector<__half> da = toBuffer<__half>(a), db = toBuffer<__half>(b);
       std::vector<float> dc(6 * m * n, -7.0f);
       auto p = denseParams(da.data(), db.data(), dc.data(), m, n, k, false);
-      p.batch = 6;
-      p.batchInner = 3;
-      p.strideA[0] = m * k; // outer (size 2)
-      p.strideA[1] = 0;     // inner (size 3): broadcast
-      p.strideB[0] = 0;
-      p.strideB[1] = k * n;
-      p.strideC = m * n;
+      broadcastBatches2x3(p);
       p.splitK = splitK;
       ASSERT_TRUE((runGemm<Config, false>(p, raceHunt, "batched 2x3")));
-      EXPECT_TRUE(withinBound(fromBuffer(DType::F32, {2, 3, m, n}, dc),
-                              ref.expected, ref.sumAbs, k));
+      EXPECT_TRUE(withinSumAbsBound(fromBuffer(DType::F32, {2, 3, m, n}, dc),
+                                    ref.expected, ref.sumAbs, k));
     }
   }
 }
@@ -315,15 +202,15 @@ TEST(Gemm, SplitKTransposedBf16) {
         const int64_t m = 67, n = 41;
         HostTensor a = randomTensor(DType::BF16, {m, k}, 30 + k);
         HostTensor b = randomTensor(DType::BF16, {n, k}, 31 + k);
-        Reference ref = reference(a, b, {m, n}, true, DType::BF16);
+        SumAbsReference ref = reference(a, b, {m, n}, true, DType::BF16);
         std::vector<__nv_bfloat16> da = toBuffer<__nv_bfloat16>(a),
                                    db = toBuffer<__nv_bfloat16>(b),
                                    dc(m * n, __nv_bfloat16(-7.0f));
         auto p = denseParams(da.data(), db.data(), dc.data(), m, n, k, true);
         p.splitK = splitK;
         ASSERT_TRUE((runGemm<Config, true>(p, raceHunt, "split-K")));
-        EXPECT_TRUE(withinBound(fromBuffer(DType::BF16, {m, n}, dc),
-                                ref.expected, ref.sumAbs, k));
+        EXPECT_TRUE(withinSumAbsBound(fromBuffer(DType::BF16, {m, n}, dc),
+                                      ref.expected, ref.sumAbs, k));
       }
     }
   }
@@ -353,7 +240,7 @@ TEST(Gemm, LeadingDimsAndAlignment) {
                      (raceHunt ? " race-hunt" : ""));
         HostTensor a = randomTensor(DType::F16, {m, k}, 40);
         HostTensor b = randomTensor(DType::F16, {bRows, bCols}, 41);
-        Reference ref = reference(a, b, {m, n}, bt, DType::F16);
+        SumAbsReference ref = reference(a, b, {m, n}, bt, DType::F16);
         std::vector<__half> pa(l.offsetA + m * l.lda, __half(1e4f)),
             pb(l.offsetB + bRows * l.ldb, __half(1e4f)),
             pc(m * l.ldc, __half(-7.0f));
@@ -376,16 +263,9 @@ TEST(Gemm, LeadingDimsAndAlignment) {
           ASSERT_TRUE((runGemm<Config, true>(p, raceHunt, l.name)));
         else
           ASSERT_TRUE((runGemm<Config, false>(p, raceHunt, l.name)));
-        std::vector<__half> c(m * n);
-        for (int64_t i = 0; i < m; ++i) {
-          for (int64_t j = 0; j < n; ++j)
-            c[i * n + j] = pc[i * l.ldc + j];
-          for (int64_t j = n; j < l.ldc; ++j)
-            EXPECT_EQ(static_cast<float>(pc[i * l.ldc + j]), -7.0f)
-                << "wrote past N in row " << i;
-        }
-        EXPECT_TRUE(withinBound(fromBuffer(DType::F16, {m, n}, c), ref.expected,
-                                ref.sumAbs, k));
+        std::vector<__half> c = unpitch(pc, m, n, l.ldc, -7.0f);
+        EXPECT_TRUE(withinSumAbsBound(fromBuffer(DType::F16, {m, n}, c),
+                                      ref.expected, ref.sumAbs, k));
       }
     }
   }
@@ -399,35 +279,17 @@ TEST(Gemm, LeadingDimsAndAlignment) {
 // the epilogue: bound 2^-10 |expected| + 2 gamma S (S of the product
 // alone: the bias and residual are added exactly up to f32 rounding,
 // covered by the 1e-5-scale slack of 2^-10).
-struct BiasReluResidual {
-  const float *bias;
-  const float *residual; // [batch, M, N]
-  kk::Index m, n;
-  KILN_DEVICE float operator()(float acc, kk::Index batch, kk::Index row,
-                               kk::Index col) const {
-    float v = acc + bias[col];
-    v = v > 0.0f ? v : 0.0f;
-    return v + residual[(batch * m + row) * n + col];
-  }
-};
-
 TEST(Gemm, EpilogueBiasReluResidual) {
   const int64_t m = 41, n = 37, k = 43;
   HostTensor x = randomTensor(DType::F16, {2, m, k}, 9);
   HostTensor w = randomTensor(DType::F16, {n, k}, 10);
   HostTensor bias = randomTensor(DType::F32, {n}, 11);
   HostTensor res = randomTensor(DType::F32, {2, m, n}, 12);
-  std::string xt = tensorType({2, m, k}, "f32"), wt = tensorType({n, k}, "f32"),
-              bt = tensorType({n}, "f32"), yt = tensorType({2, m, n}, "f32");
   std::vector<HostTensor> expected = evaluateReference(
-      "func.func @f(%x: " + xt + ", %w: " + wt + ", %b: " + bt + ", %r: " + yt +
-          ") -> " + yt +
-          " {\n  %0 = kiln.linear %x, %w, %b transpose_weight : " + xt + ", " +
-          wt + ", " + bt + " -> " + yt + "\n  %1 = kiln.relu %0 : " + yt +
-          "\n  %2 = kiln.add %1, %r : " + yt + "\n  return %2 : " + yt + "\n}",
+      biasReluResidualFunc(m, n, k),
       {retype(x, DType::F32), retype(w, DType::F32), bias, res});
   ASSERT_EQ(expected.size(), 1u);
-  Reference s = reference(x, w, {2, m, n}, true, DType::F32);
+  SumAbsReference s = reference(x, w, {2, m, n}, true, DType::F32);
   HostTensor expected16 = retype(expected[0], DType::F16);
   // The bound is against the exact (f32) reference: use it with the fp16
   // relative term by comparing in fp16 type but with the f32 values.
@@ -439,27 +301,18 @@ TEST(Gemm, EpilogueBiasReluResidual) {
       std::vector<__half> dx = toBuffer<__half>(x), dw = toBuffer<__half>(w),
                           dy(2 * m * n, __half(-7.0f));
       std::vector<float> db = toBuffer<float>(bias), dr = toBuffer<float>(res);
-      Params<__half, __half, BiasReluResidual> p{};
-      p.a = dx.data();
-      p.b = dw.data();
-      p.c = dy.data();
-      p.m = m;
-      p.n = n;
-      p.k = k;
+      auto p = denseGemmParams<Params<__half, __half, GemmBiasReluResidual>>(
+          dx.data(), dw.data(), dy.data(), m, n, k, true);
       p.batch = 2;
-      p.batchInner = 1;
       p.strideA[0] = m * k;
       p.strideB[0] = 0;
       p.strideC = m * n;
-      p.lda = k;
-      p.ldb = k;
-      p.ldc = n;
       p.splitK = splitK;
-      p.epilogue = BiasReluResidual{db.data(), dr.data(), m, n};
+      p.epilogue = GemmBiasReluResidual{db.data(), dr.data(), m, n};
       ASSERT_TRUE(
           (runGemm<kk::DefaultGemmConfig, true>(p, raceHunt, "epilogue")));
       HostTensor got = fromBuffer(DType::F16, {2, m, n}, dy);
-      EXPECT_TRUE(withinBound(got, expected16, s.sumAbs, k));
+      EXPECT_TRUE(withinSumAbsBound(got, expected16, s.sumAbs, k));
     }
   }
 }

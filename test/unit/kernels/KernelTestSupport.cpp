@@ -76,14 +76,21 @@ std::string indexString(const std::vector<int64_t> &shape, int64_t linear) {
   return s + "]";
 }
 
+} // namespace
+
+int64_t numel(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s;
   for (size_t d = 0; d < shape.size(); ++d)
     s += (d ? "x" : "") + std::to_string(shape[d]);
   return s.empty() ? "scalar" : s;
 }
-
-} // namespace
 
 const char *dtypeName(DType type) {
   return mlir::kiln::getElementKindName(toKind(type)).data();
@@ -95,10 +102,7 @@ bool isFloat(DType type) {
 
 HostTensor::HostTensor(DType type, std::vector<int64_t> shape)
     : type(type), shape(std::move(shape)) {
-  int64_t n = 1;
-  for (int64_t d : this->shape)
-    n *= d;
-  values.assign(n, 0.0);
+  values.assign(kiln::test::numel(this->shape), 0.0);
 }
 
 void HostTensor::set(int64_t i, double v) {
@@ -223,6 +227,112 @@ evaluateReference(const std::string &mlirText,
          << " atol " << atol << first.str() << "\n  worst at "
          << indexString(actual.shape, worst) << ": got " << actual.values[worst]
          << ", expected " << expected.values[worst];
+}
+
+HostTensor retype(const HostTensor &t, DType type) {
+  HostTensor out(type, t.shape);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    out.set(i, t[i]);
+  return out;
+}
+
+HostTensor absTensor(const HostTensor &t) {
+  HostTensor out(DType::F32, t.shape);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    out.set(i, std::fabs(t[i]));
+  return out;
+}
+
+std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
+  std::string s = "tensor<";
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s + element + ">";
+}
+
+std::string tensorType(const std::vector<int64_t> &shape, DType type) {
+  return tensorType(shape, dtypeName(type));
+}
+
+std::string intList(const std::vector<int64_t> &v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+std::string funcText(const std::string &args, const std::string &resultType,
+                     const std::string &body, const std::string &result) {
+  return "func.func @f(" + args + ") -> " + resultType + " {\n" + body +
+         "  return " + result + " : " + resultType + "\n}";
+}
+
+std::string singleOpFunc(const std::string &args, const std::string &resultType,
+                         const std::string &op) {
+  return funcText(args, resultType, "  %0 = " + op + "\n");
+}
+
+double storageUlp(DType type) {
+  return type == DType::F16    ? std::ldexp(1.0, -10)
+         : type == DType::BF16 ? std::ldexp(1.0, -7)
+                               : 0.0;
+}
+
+::testing::AssertionResult withinSumAbsBound(const HostTensor &actual,
+                                             const HostTensor &expected,
+                                             const HostTensor &sumAbs,
+                                             int64_t k) {
+  if (actual.shape != expected.shape || actual.type != expected.type ||
+      sumAbs.numel() != expected.numel())
+    return ::testing::AssertionFailure() << "shape or type mismatch";
+  const double rel =
+      expected.type == DType::F32 ? 1e-5 : storageUlp(expected.type);
+  const double gamma = static_cast<double>(k) * std::ldexp(1.0, -23);
+  const double floor = std::ldexp(1.0, -24);
+  int64_t bad = 0;
+  std::ostringstream first;
+  for (int64_t i = 0; i < actual.numel(); ++i) {
+    double a = actual[i], e = expected[i];
+    double bound = rel * std::fabs(e) + 2 * gamma * sumAbs[i] + floor;
+    if (!(std::fabs(a - e) <= bound) && bad++ < 8)
+      first << "\n  at flat " << i << ": got " << a << ", expected " << e
+            << " (bound " << bound << ")";
+  }
+  if (!bad)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << bad << " of " << actual.numel() << " elements beyond the bound"
+         << first.str();
+}
+
+SumAbsReference
+sumAbsReference(const std::function<std::string(const char *)> &func,
+                const HostTensor &a, const HostTensor &b, DType out) {
+  SumAbsReference r;
+  // Output-typed inputs: exact for f32 (f16/bf16 values are f32 values);
+  // for f16/bf16 outputs the inputs already have that type.
+  std::vector<HostTensor> e =
+      evaluateReference(func(dtypeName(out)), {retype(a, out), retype(b, out)});
+  std::vector<HostTensor> s =
+      evaluateReference(func("f32"), {absTensor(a), absTensor(b)});
+  EXPECT_EQ(e.size(), 1u);
+  EXPECT_EQ(s.size(), 1u);
+  if (e.size() == 1 && s.size() == 1) {
+    r.expected = e[0];
+    r.sumAbs = s[0];
+    r.ok = true;
+  }
+  return r;
+}
+
+simt::LaunchConfig launchConfig(dim3 grid, dim3 block, bool raceHunt,
+                                uint64_t seed) {
+  simt::LaunchConfig config;
+  config.grid = grid;
+  config.block = block;
+  config.raceHunt = raceHunt;
+  config.seed = seed;
+  return config;
 }
 
 bool launchOk(const simt::LaunchConfig &config,

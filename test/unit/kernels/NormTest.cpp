@@ -37,17 +37,6 @@ namespace kk = kiln::kernels;
 
 namespace {
 
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-const char *elementName(DType t) {
-  return t == DType::F32 ? "f32" : t == DType::F16 ? "f16" : "bf16";
-}
-
 enum class Kind { LayerNorm, LayerNormNoBias, RmsNorm };
 const char *kindName(Kind k) {
   return k == Kind::LayerNorm         ? "layer_norm"
@@ -60,7 +49,7 @@ const char *kindName(Kind k) {
 HostTensor reference(Kind kind, const HostTensor &x, const HostTensor &scale,
                      const HostTensor &bias, int64_t axis,
                      const HostTensor *residual = nullptr) {
-  const char *e = elementName(x.type);
+  const char *e = dtypeName(x.type);
   std::string xt = tensorType(x.shape, e), st = tensorType(scale.shape, e);
   std::string body, args = "%x: " + xt;
   std::vector<HostTensor> inputs = {x};
@@ -88,20 +77,13 @@ HostTensor reference(Kind kind, const HostTensor &x, const HostTensor &scale,
     body += "  %0 = kiln.layer_norm " + in + ", %s" + eps + " : " + xt + ", " +
             st + "\n";
   std::vector<HostTensor> r =
-      evaluateReference("func.func @f(" + args + ") -> " + xt + " {\n" + body +
-                            "  return %0 : " + xt + "\n}",
-                        inputs);
+      evaluateReference(funcText(args, xt, body), inputs);
   EXPECT_EQ(r.size(), 1u);
   return r.empty() ? HostTensor() : r[0];
 }
 
-struct Tolerance {
-  double rtol, atol;
-};
 Tolerance tolerance(Kind kind, DType t) {
-  double rtol = 1e-5 + (t == DType::F16    ? std::ldexp(1.0, -10)
-                        : t == DType::BF16 ? std::ldexp(1.0, -7)
-                                           : 0.0);
+  double rtol = 1e-5 + storageUlp(t);
   double atol = kind == Kind::RmsNorm ? 0.0 : std::ldexp(1.0, -20);
   if (t == DType::F16)
     atol += std::ldexp(1.0, -24);
@@ -113,11 +95,8 @@ template <class Config, typename TS, typename TO, typename Loader,
 bool launchNorm(Kind kind, const kk::NormParams<TS, TO, Loader, Epilogue> &p,
                 bool raceHunt) {
   EXPECT_TRUE(kk::canUseNorm<Config>(p));
-  kiln::simt::LaunchConfig config;
-  config.grid = kk::normGrid<Config>(p);
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 23;
+  kiln::simt::LaunchConfig config = launchConfig(
+      kk::normGrid<Config>(p), dim3(Config::kThreads), raceHunt, 23);
   if (kind == Kind::RmsNorm)
     return launchOk(config, [&] { kk::rmsNorm<Config>(p); }, "rmsNorm");
   return launchOk(config, [&] { kk::layerNorm<Config>(p); }, "layerNorm");
@@ -132,7 +111,7 @@ void check(Kind kind, const HostTensor &x, int64_t axis, bool raceHunt,
   for (int64_t d : normalized)
     cols *= d;
   const int64_t rows = x.numel() / cols;
-  SCOPED_TRACE(std::string(kindName(kind)) + " " + elementName(x.type) + " " +
+  SCOPED_TRACE(std::string(kindName(kind)) + " " + dtypeName(x.type) + " " +
                std::to_string(rows) + "x" + std::to_string(cols) +
                (raceHunt ? " race-hunt" : ""));
   HostTensor scale = randomTensor(x.type, normalized, seed + 1, 0.5, 1.5);
@@ -244,7 +223,7 @@ struct PlusOne {
 
 template <class Config, typename T>
 void checkResidual(DType type, int64_t rows, int64_t cols) {
-  SCOPED_TRACE(std::string("residual ") + elementName(type) + " " +
+  SCOPED_TRACE(std::string("residual ") + dtypeName(type) + " " +
                std::to_string(rows) + "x" + std::to_string(cols));
   HostTensor x = randomTensor(type, {rows, cols}, 71);
   HostTensor res = randomTensor(type, {rows, cols}, 72);

@@ -26,20 +26,6 @@ namespace kk = kiln::kernels;
 
 namespace {
 
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-std::string list(const std::vector<int64_t> &v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
 struct Case {
   int64_t n, c, h, w;
   int64_t kh, kw, sh, sw;
@@ -58,19 +44,21 @@ struct Case {
            std::to_string(h) + "x" + std::to_string(w) + " k" +
            std::to_string(kh) + "x" + std::to_string(kw) + " s" +
            std::to_string(sh) + std::to_string(sw) + " p" +
-           list({pads[0], pads[1], pads[2], pads[3]}) +
+           intList({pads[0], pads[1], pads[2], pads[3]}) +
            (ceilMode ? " ceil" : "") + (countIncludePad ? " incl-pad" : "");
   }
   std::string mlir(bool isMax, const char *element) const {
     std::string xt = tensorType({n, c, h, w}, element),
                 yt = tensorType({n, c, oh(), ow()}, element);
-    return "func.func @f(%x: " + xt + ") -> " + yt + " {\n  %0 = kiln." +
-           (isMax ? "max_pool2d" : "avg_pool2d") +
-           " %x kernel = " + list({kh, kw}) + " strides = " + list({sh, sw}) +
-           " pads = " + list({pads[0], pads[1], pads[2], pads[3]}) +
-           (ceilMode ? " ceil_mode" : "") +
-           (!isMax && countIncludePad ? " count_include_pad" : "") + " : " +
-           xt + " -> " + yt + "\n  return %0 : " + yt + "\n}";
+    return singleOpFunc(
+        "%x: " + xt, yt,
+        std::string("kiln.") + (isMax ? "max_pool2d" : "avg_pool2d") +
+            " %x kernel = " + intList({kh, kw}) +
+            " strides = " + intList({sh, sw}) +
+            " pads = " + intList({pads[0], pads[1], pads[2], pads[3]}) +
+            (ceilMode ? " ceil_mode" : "") +
+            (!isMax && countIncludePad ? " count_include_pad" : "") + " : " +
+            xt + " -> " + yt);
   }
 };
 
@@ -99,32 +87,15 @@ const std::vector<Case> &cases() {
 
 /// NCHW tensor -> buffer in NCHW or NHWC order.
 template <typename T> std::vector<T> toLayout(const HostTensor &t, bool nhwc) {
-  int64_t n = t.shape[0], c = t.shape[1], h = t.shape[2], w = t.shape[3];
-  std::vector<T> out(t.numel());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      for (int64_t k = 0; k < h; ++k)
-        for (int64_t l = 0; l < w; ++l) {
-          int64_t dst = nhwc ? ((i * h + k) * w + l) * c + j
-                             : ((i * c + j) * h + k) * w + l;
-          out[dst] = T(static_cast<float>(t[((i * c + j) * h + k) * w + l]));
-        }
-  return out;
+  return nhwc ? toChannelsLast<T>(t) : toBuffer<T>(t);
 }
 
+/// Buffer in NCHW or NHWC order -> NCHW tensor [n, c, h, w] of `type`.
 template <typename T>
 HostTensor fromLayout(DType type, const std::vector<T> &v, int64_t n, int64_t c,
                       int64_t h, int64_t w, bool nhwc) {
-  HostTensor t(type, {n, c, h, w});
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      for (int64_t k = 0; k < h; ++k)
-        for (int64_t l = 0; l < w; ++l) {
-          int64_t src = nhwc ? ((i * h + k) * w + l) * c + j
-                             : ((i * c + j) * h + k) * w + l;
-          t.set(((i * c + j) * h + k) * w + l, static_cast<float>(v[src]));
-        }
-  return t;
+  return nhwc ? fromChannelsLast(type, v, n, c, h, w)
+              : fromBuffer(type, {n, c, h, w}, v);
 }
 
 /// (n, c, h, w) element strides of a [n, c, h, w] tensor stored NCHW/NHWC.
@@ -170,12 +141,10 @@ void runCase(const Case &cs, const HostTensor &x, const HostTensor &expected,
   layoutStrides(p.inStride, cs.c, cs.h, cs.w, nhwc);
   layoutStrides(p.outStride, cs.c, cs.oh(), cs.ow(), nhwc);
   ASSERT_TRUE((kk::canUsePool2d<Config>(p)));
-  kiln::simt::LaunchConfig config;
-  config.grid = kk::pool2dGrid<Config>(p);
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 9;
-  ASSERT_TRUE(launchOk(config, [&] { kk::pool2d<Config, kMax>(p); }, "pool2d"));
+  ASSERT_TRUE(launchOk(
+      launchConfig(kk::pool2dGrid<Config>(p), dim3(Config::kThreads), raceHunt,
+                   9),
+      [&] { kk::pool2d<Config, kMax>(p); }, "pool2d"));
   EXPECT_TRUE(allClose(fromLayout(type, dy, cs.n, cs.c, cs.oh(), cs.ow(), nhwc),
                        expected, rtol, atol));
 }

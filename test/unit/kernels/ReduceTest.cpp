@@ -42,17 +42,6 @@ namespace kk = kiln::kernels;
 
 namespace {
 
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-const char *elementName(DType t) {
-  return t == DType::F32 ? "f32" : t == DType::F16 ? "f16" : "bf16";
-}
-
 enum class Op { Sum, Mean, Max, Min, Prod };
 const char *opName(Op op) {
   switch (op) {
@@ -72,33 +61,21 @@ const char *opName(Op op) {
 
 /// kiln.<op> over axis 1 of x[outer, R, inner].
 HostTensor reference(Op op, const HostTensor &x) {
-  const char *e = elementName(x.type);
+  const char *e = dtypeName(x.type);
   std::string in = tensorType(x.shape, e),
               out = tensorType({x.shape[0], x.shape[2]}, e);
   std::vector<HostTensor> r = evaluateReference(
-      "func.func @f(%x: " + in + ") -> " + out + " {\n  %0 = kiln." +
-          opName(op) + " %x axes = [1] : " + in + " -> " + out +
-          "\n  return %0 : " + out + "\n}",
+      singleOpFunc("%x: " + in, out,
+                   std::string("kiln.") + opName(op) +
+                       " %x axes = [1] : " + in + " -> " + out),
       {x});
   EXPECT_EQ(r.size(), 1u);
   return r.empty() ? HostTensor() : r[0];
 }
 
-/// RowConfig (rows kernels) or ColumnConfig (columns kernels).
-template <class C, class = void> struct IsRowConfig : std::false_type {};
-template <class C>
-struct IsRowConfig<C, std::void_t<decltype(C::kRowsPerBlock)>>
-    : std::true_type {};
-
-struct Tolerance {
-  double rtol, atol;
-};
-
 Tolerance tolerance(Op op, DType t, int64_t r) {
   const double f32 = std::ldexp(1.0, -24);
-  double storage = t == DType::F32   ? 0.0
-                   : t == DType::F16 ? std::ldexp(1.0, -10)
-                                     : std::ldexp(1.0, -7);
+  const double storage = storageUlp(t);
   double sub = t == DType::F16 ? f32 : 0.0;
   switch (op) {
   case Op::Max:
@@ -118,10 +95,8 @@ template <class Config, class KOp, typename T>
 bool launchReduce(
     const kk::ReduceParams<T, kk::MatrixLoader<T>, kk::IdentityEpilogue> &p,
     bool rows, bool raceHunt) {
-  kiln::simt::LaunchConfig config;
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 11;
+  kiln::simt::LaunchConfig config =
+      launchConfig(dim3(), dim3(Config::kThreads), raceHunt, 11);
   if constexpr (IsRowConfig<Config>::value) {
     EXPECT_TRUE(kk::canUseReduceRows<Config>(p, false));
     config.grid = kk::reduceRowsGrid<Config>(p);
@@ -138,7 +113,7 @@ bool launchReduce(
 template <class Config, class KOp, typename T>
 void checkOp(Op op, const HostTensor &x, bool raceHunt) {
   const int64_t outer = x.shape[0], r = x.shape[1], inner = x.shape[2];
-  SCOPED_TRACE(std::string(opName(op)) + " " + elementName(x.type) + " [" +
+  SCOPED_TRACE(std::string(opName(op)) + " " + dtypeName(x.type) + " [" +
                std::to_string(outer) + ", " + std::to_string(r) + ", " +
                std::to_string(inner) + "]" + (raceHunt ? " race-hunt" : ""));
   HostTensor expected = reference(op, x);
@@ -298,11 +273,11 @@ TEST(Reduce, FusedL2Norm) {
       std::string in = tensorType(x.shape, "f32"),
                   out = tensorType({outer, inner}, "f32");
       std::vector<HostTensor> expected = evaluateReference(
-          "func.func @f(%x: " + in + ") -> " + out +
-              " {\n  %0 = kiln.mul %x, %x : " + in +
-              "\n  %1 = kiln.reduce_sum %0 axes = [1] : " + in + " -> " + out +
-              "\n  %2 = kiln.sqrt %1 : " + out + "\n  return %2 : " + out +
-              "\n}",
+          funcText("%x: " + in, out,
+                   "  %0 = kiln.mul %x, %x : " + in +
+                       "\n  %1 = kiln.reduce_sum %0 axes = [1] : " + in +
+                       " -> " + out + "\n  %2 = kiln.sqrt %1 : " + out + "\n",
+                   "%2"),
           {x});
       ASSERT_EQ(expected.size(), 1u);
       std::vector<float> dx = toBuffer<float>(x), dy(outer * inner, -7.0f);
@@ -339,14 +314,15 @@ TEST(Reduce, FusedL2Norm) {
 // ---- argmax / argmin ----
 
 HostTensor argReference(bool isMax, bool selectLast, const HostTensor &x) {
-  const char *e = elementName(x.type);
+  const char *e = dtypeName(x.type);
   std::string in = tensorType(x.shape, e),
               out = tensorType({x.shape[0], x.shape[2]}, "i64");
   std::vector<HostTensor> r = evaluateReference(
-      "func.func @f(%x: " + in + ") -> " + out + " {\n  %0 = kiln." +
-          (isMax ? "argmax" : "argmin") + " %x axis = 1" +
-          (selectLast ? " select_last_index" : "") + " : " + in + " -> " + out +
-          "\n  return %0 : " + out + "\n}",
+      singleOpFunc("%x: " + in, out,
+                   std::string("kiln.") + (isMax ? "argmax" : "argmin") +
+                       " %x axis = 1" +
+                       (selectLast ? " select_last_index" : "") + " : " + in +
+                       " -> " + out),
       {x});
   EXPECT_EQ(r.size(), 1u);
   return r.empty() ? HostTensor() : r[0];
@@ -356,8 +332,8 @@ template <class Config, bool kMax, typename T>
 void checkArg(const HostTensor &x, bool selectLast, bool raceHunt) {
   const int64_t outer = x.shape[0], r = x.shape[1], inner = x.shape[2];
   SCOPED_TRACE(std::string(kMax ? "argmax" : "argmin") +
-               (selectLast ? " last " : " first ") + elementName(x.type) +
-               " [" + std::to_string(outer) + ", " + std::to_string(r) + ", " +
+               (selectLast ? " last " : " first ") + dtypeName(x.type) + " [" +
+               std::to_string(outer) + ", " + std::to_string(r) + ", " +
                std::to_string(inner) + "]" + (raceHunt ? " race-hunt" : ""));
   HostTensor expected = argReference(kMax, selectLast, x);
   std::vector<T> in = toBuffer<T>(x);
@@ -369,10 +345,8 @@ void checkArg(const HostTensor &x, bool selectLast, bool raceHunt) {
   p.r = r;
   p.inner = inner;
   p.selectLast = selectLast;
-  kiln::simt::LaunchConfig config;
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 5;
+  kiln::simt::LaunchConfig config =
+      launchConfig(dim3(), dim3(Config::kThreads), raceHunt, 5);
   if constexpr (IsRowConfig<Config>::value) {
     EXPECT_TRUE(kk::canUseArgReduceRows<Config>(p));
     config.grid = kk::argReduceRowsGrid<Config>(p);

@@ -40,40 +40,19 @@ namespace kk = kiln::kernels;
 
 namespace {
 
-std::string tensorType(const std::vector<int64_t> &shape, const char *element) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + element + ">";
-}
-
-const char *elementName(DType t) {
-  return t == DType::F32 ? "f32" : t == DType::F16 ? "f16" : "bf16";
-}
-
-template <class C, class = void> struct IsRowConfig : std::false_type {};
-template <class C>
-struct IsRowConfig<C, std::void_t<decltype(C::kRowsPerBlock)>>
-    : std::true_type {};
-
 HostTensor reference(bool log, const HostTensor &x) {
-  std::string t = tensorType(x.shape, elementName(x.type));
+  std::string t = tensorType(x.shape, dtypeName(x.type));
   std::vector<HostTensor> r = evaluateReference(
-      "func.func @f(%x: " + t + ") -> " + t + " {\n  %0 = kiln." +
-          (log ? "log_softmax" : "softmax") + " %x axis = 1 : " + t +
-          "\n  return %0 : " + t + "\n}",
+      singleOpFunc("%x: " + t, t,
+                   std::string("kiln.") + (log ? "log_softmax" : "softmax") +
+                       " %x axis = 1 : " + t),
       {x});
   EXPECT_EQ(r.size(), 1u);
   return r.empty() ? HostTensor() : r[0];
 }
 
-struct Tolerance {
-  double rtol, atol;
-};
 Tolerance tolerance(bool log, DType t, int64_t r) {
-  double rtol = 1e-5 + (t == DType::F16    ? std::ldexp(1.0, -10)
-                        : t == DType::BF16 ? std::ldexp(1.0, -7)
-                                           : 0.0);
+  double rtol = 1e-5 + storageUlp(t);
   double atol =
       log ? std::ldexp(1.0, -23) * (9.0 + std::log(static_cast<double>(r)))
           : 0.0;
@@ -86,10 +65,8 @@ template <class Config, bool kLog, typename TO, typename Loader,
           typename Epilogue>
 bool launchSoftmax(const kk::SoftmaxParams<TO, Loader, Epilogue> &p,
                    bool raceHunt) {
-  kiln::simt::LaunchConfig config;
-  config.block = dim3(Config::kThreads);
-  config.raceHunt = raceHunt;
-  config.seed = 17;
+  kiln::simt::LaunchConfig config =
+      launchConfig(dim3(), dim3(Config::kThreads), raceHunt, 17);
   if constexpr (IsRowConfig<Config>::value) {
     EXPECT_TRUE(kk::canUseSoftmaxRows<Config>(p));
     config.grid = kk::softmaxRowsGrid<Config>(p);
@@ -107,7 +84,7 @@ template <class Config, bool kLog, typename T>
 void check(const HostTensor &x, bool raceHunt) {
   const int64_t outer = x.shape[0], r = x.shape[1], inner = x.shape[2];
   SCOPED_TRACE(std::string(kLog ? "log_softmax " : "softmax ") +
-               elementName(x.type) + " [" + std::to_string(outer) + ", " +
+               dtypeName(x.type) + " [" + std::to_string(outer) + ", " +
                std::to_string(r) + ", " + std::to_string(inner) + "]" +
                (raceHunt ? " race-hunt" : ""));
   HostTensor expected = reference(kLog, x);
