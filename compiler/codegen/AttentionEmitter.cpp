@@ -32,8 +32,6 @@ namespace kiln::codegen::detail {
 
 bool isAttentionAnchor(Operation *op) { return isa<AttentionOp>(op); }
 
-const char *attentionHeader(Operation *) { return "attention.cuh"; }
-
 llvm::Error emitAttention(GroupWriter &w) {
   auto attention = cast<AttentionOp>(w.plan.anchor);
   if (!w.plan.prologue.empty())
@@ -128,6 +126,7 @@ llvm::Error emitAttention(GroupWriter &w) {
                                       smem)
                             .str());
   kernel.templateName = "attention";
+  w.include("attention.cuh");
   ShapeExpr batch = w.inputDim(*q, 0), heads = w.inputDim(*q, 1);
   ShapeExpr queries = w.inputDim(*q, 2);
   kernel.grid[0] = max(ceilDiv(queries, blockM), 1);

@@ -33,8 +33,6 @@ bool isCopyAnchor(Operation *op) {
   return isa<TransposeOp, SliceOp, ConcatOp, GatherOp, GatherElementsOp>(op);
 }
 
-const char *copyHeader(Operation *) { return "copy.cuh"; }
-
 namespace {
 
 /// `const kiln::kernels::Index name[] = {...};` (one element at least).
@@ -77,6 +75,7 @@ llvm::Error emitCopy(GroupWriter &w) {
     if (!w.inputIndex(operand))
       return codegenError(anchor, "operands must be inputs of the group");
   FusionKernel &kernel = w.kernel;
+  w.include("copy.cuh");
   std::vector<ShapeExpr> outShape = w.outputShape(0);
   kernel.grid[0] = max(min(ceilDiv(product(outShape), 1024), 65535), 1);
   kernel.block[0] = 256;

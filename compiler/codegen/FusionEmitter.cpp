@@ -471,7 +471,7 @@ emitFusionModule(func::FuncOp function, const FusionEmitOptions &options) {
       if (&op != plan.anchor)
         kernel.fusedOps.push_back(op.getName().getStringRef().str());
     KernelConfigAttr config = group.getConfig(options.arch, options.profile);
-    GroupWriter writer(plan, kernel, config, bodyStream);
+    GroupWriter writer(plan, kernel, config, bodyStream, includes);
     bodyStream << "\n// kiln.fusion #" << groupIndex << ": ";
     for (auto [i, name] : llvm::enumerate(kernel.fusedOps))
       bodyStream << (i ? " + " : "") << name;
@@ -480,9 +480,7 @@ emitFusionModule(func::FuncOp function, const FusionEmitOptions &options) {
     if (elementwise) {
       error = emitElementwiseKernel(writer);
     } else {
-      const detail::Family *family = detail::findFamily(plan.anchor);
-      includes.insert(family->header(plan.anchor));
-      error = family->emit(writer);
+      error = detail::findFamily(plan.anchor)->emit(writer);
     }
     if (error)
       return WalkResult::interrupt();

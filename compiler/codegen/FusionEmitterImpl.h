@@ -18,6 +18,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,8 +43,10 @@ struct GroupPlan {
 class GroupWriter {
 public:
   GroupWriter(const GroupPlan &plan, FusionKernel &kernel,
-              mlir::kiln::KernelConfigAttr config, llvm::raw_ostream &os)
-      : plan(plan), kernel(kernel), config(config), os(os) {}
+              mlir::kiln::KernelConfigAttr config, llvm::raw_ostream &os,
+              std::set<std::string> &includes)
+      : plan(plan), kernel(kernel), config(config), os(os), includes(includes) {
+  }
 
   const GroupPlan &plan;
   FusionKernel &kernel;
@@ -88,6 +91,8 @@ public:
               const std::string &signature, const std::string &linearIndex,
               llvm::ArrayRef<unsigned> extraInputs = {});
   std::string functorInit(const std::string &structName) const;
+  /// Includes compiler/codegen/kernels/<header> in the translation unit.
+  void include(const std::string &header) { includes.insert(header); }
 
   /// Statements loading group `inputs` (as `x<k>`, bound in `scalars`) at
   /// linear index `i` of a tensor of `targetShape`: at `i` itself for an
@@ -101,15 +106,13 @@ public:
 
 private:
   llvm::StringMap<std::string> functorInits;
+  std::set<std::string> &includes;
 };
 
 /// A kernel-library family: which anchor ops it implements, its header, and
 /// how to emit a group around one.
 struct Family {
   const char *name;
-  /// The kernel-library header (under compiler/codegen/kernels/) the
-  /// group's kernel includes.
-  const char *(*header)(mlir::Operation *anchor);
   bool (*matches)(mlir::Operation *anchor);
   llvm::Error (*emit)(GroupWriter &writer);
 };
@@ -123,16 +126,12 @@ std::string roundTo(mlir::kiln::ElementKind kind, const std::string &value);
 
 // The families (one file each).
 bool isGemmAnchor(mlir::Operation *op);
-const char *gemmHeader(mlir::Operation *anchor);
 llvm::Error emitGemm(GroupWriter &writer);
 bool isAttentionAnchor(mlir::Operation *op);
-const char *attentionHeader(mlir::Operation *anchor);
 llvm::Error emitAttention(GroupWriter &writer);
 bool isCopyAnchor(mlir::Operation *op);
-const char *copyHeader(mlir::Operation *anchor);
 llvm::Error emitCopy(GroupWriter &writer);
 bool isRowAnchor(mlir::Operation *op);
-const char *rowHeader(mlir::Operation *anchor);
 llvm::Error emitRow(GroupWriter &writer);
 
 } // namespace kiln::codegen::detail

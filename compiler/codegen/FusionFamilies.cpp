@@ -18,10 +18,10 @@ namespace kiln::codegen::detail {
 namespace {
 
 const Family kFamilies[] = {
-    {"gemm", gemmHeader, isGemmAnchor, emitGemm},
-    {"row", rowHeader, isRowAnchor, emitRow},
-    {"copy", copyHeader, isCopyAnchor, emitCopy},
-    {"attention", attentionHeader, isAttentionAnchor, emitAttention},
+    {"gemm", isGemmAnchor, emitGemm},
+    {"row", isRowAnchor, emitRow},
+    {"copy", isCopyAnchor, emitCopy},
+    {"attention", isAttentionAnchor, emitAttention},
 };
 
 } // namespace

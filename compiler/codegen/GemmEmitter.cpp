@@ -30,8 +30,6 @@ namespace kiln::codegen::detail {
 
 bool isGemmAnchor(Operation *op) { return isa<MatmulOp, LinearOp>(op); }
 
-const char *gemmHeader(Operation *) { return "gemm_simt.cuh"; }
-
 namespace {
 
 struct SimtConfig {
@@ -74,6 +72,53 @@ llvm::Expected<SimtConfig> simtConfig(GroupWriter &w) {
   return config;
 }
 
+struct TcConfig {
+  int64_t blockM = 128, blockN = 128, blockK = 32, warpM = 64, warpN = 32,
+          stages = 3;
+  int64_t threads() const { return (blockM / warpM) * (blockN / warpN) * 32; }
+  /// gemmSharedBytes<Config, T>() for 16-bit T.
+  int64_t sharedBytes() const {
+    return stages * (blockM * blockK + blockN * blockK) * 2;
+  }
+};
+
+bool isPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+/// The tensor-core configuration: the group's #kiln.kernel when it names
+/// gemm_tc (tile = [blockM, blockN, blockK, warpM, warpN], its stages), else
+/// the template's default. The checks are gemm.cuh's static_asserts, so a
+/// bad configuration is an error here rather than a compile failure.
+llvm::Expected<TcConfig> tcConfig(GroupWriter &w) {
+  TcConfig c;
+  if (!w.config || w.config.getTemplateName() != "gemm_tc")
+    return c;
+  llvm::ArrayRef<int64_t> tile = w.config.getTile();
+  if (tile.size() != 5)
+    return codegenError(w.plan.anchor, "gemm_tc takes tile = [blockM, "
+                                       "blockN, blockK, warpM, warpN]");
+  c = {tile[0], tile[1], tile[2], tile[3], tile[4], w.config.getStages()};
+  bool ok =
+      c.blockM > 0 && c.blockN > 0 && c.warpM > 0 && c.warpN > 0 &&
+      c.blockM % c.warpM == 0 && c.blockN % c.warpN == 0 && c.warpM % 16 == 0 &&
+      c.warpN % 16 == 0 && c.blockK % 16 == 0 && isPowerOfTwo(c.blockK / 8) &&
+      isPowerOfTwo(c.blockN / 8) && c.stages >= 2 && c.threads() <= 1024 &&
+      c.threads() % (c.blockK / 8) == 0 && c.threads() % (c.blockN / 8) == 0 &&
+      (c.blockM * (c.blockK / 8)) % c.threads() == 0 &&
+      (c.blockN * (c.blockK / 8)) % c.threads() == 0 &&
+      c.sharedBytes() <= 48 * 1024;
+  if (!ok)
+    return codegenError(
+        w.plan.anchor,
+        llvm::formatv("gemm_tc tile [{0}, {1}, {2}, {3}, {4}] with {5} stages "
+                      "is not a valid configuration (warp tiles of multiples "
+                      "of 16 dividing the block tile, block K 16/32/64/128, "
+                      "block N 8 times a power of two, chunks split evenly "
+                      "over the threads, at most 48 KiB of shared memory)",
+                      c.blockM, c.blockN, c.blockK, c.warpM, c.warpN, c.stages)
+            .str());
+  return c;
+}
+
 bool isFloatStorage(ElementKind kind) {
   return kind == ElementKind::F32 || kind == ElementKind::F16 ||
          kind == ElementKind::BF16;
@@ -104,10 +149,20 @@ llvm::Error emitGemm(GroupWriter &w) {
   if (!isFloatStorage(kernel.outputKinds[0]))
     return codegenError(anchor, "a GEMM group's result must be a float");
 
+  // 16-bit operands of one type take the tensor cores unless the group's
+  // configuration asks for the SIMT template.
+  ElementKind operandKind = kernel.inputKinds[*a];
+  bool tensorCores = operandKind != ElementKind::F32 &&
+                     kernel.inputKinds[*b] == operandKind &&
+                     !(w.config && w.config.getTemplateName() == "gemm_simt");
   llvm::Expected<SimtConfig> configOr = simtConfig(w);
   if (!configOr)
     return configOr.takeError();
   SimtConfig config = *configOr;
+  llvm::Expected<TcConfig> tcOr = tcConfig(w);
+  if (!tcOr)
+    return tcOr.takeError();
+  TcConfig tc = *tcOr;
 
   unsigned ra = kernel.inputRanks[*a], rb = kernel.inputRanks[*b];
   unsigned r = kernel.outputRanks[0];
@@ -197,32 +252,70 @@ llvm::Error emitGemm(GroupWriter &w) {
   if (!epilogue)
     return epilogue.takeError();
 
-  std::string configType =
-      llvm::formatv("kiln::kernels::SimtGemmConfig<{0}, {1}, {2}, {3}, {4}>",
-                    config.blockM, config.blockN, config.blockK, config.threadM,
-                    config.threadN)
-          .str();
-  kernel.templateName = "gemm_simt";
-  kernel.configuration =
-      llvm::formatv("tile {0}x{1}x{2}, thread {3}x{4}, {5} threads{6}",
-                    config.blockM, config.blockN, config.blockK, config.threadM,
-                    config.threadN, config.threads(),
-                    transposed ? ", B transposed" : "")
-          .str();
-  kernel.grid[0] = ceilDiv(m, config.blockM);
-  kernel.grid[1] = ceilDiv(n, config.blockN);
+  std::string configType, params, call;
+  unsigned threads;
+  if (tensorCores) {
+    configType =
+        llvm::formatv("kiln::kernels::GemmConfig<{0}, {1}, {2}, {3}, {4}, {5}>",
+                      tc.blockM, tc.blockN, tc.blockK, tc.warpM, tc.warpN,
+                      tc.stages)
+            .str();
+    kernel.templateName = "gemm_tc";
+    kernel.configuration =
+        llvm::formatv("tile {0}x{1}x{2}, warp {3}x{4}, {5} stages, {6} "
+                      "threads{7}",
+                      tc.blockM, tc.blockN, tc.blockK, tc.warpM, tc.warpN,
+                      tc.stages, tc.threads(),
+                      transposed ? ", B transposed" : "")
+            .str();
+    kernel.grid[0] = ceilDiv(m, tc.blockM);
+    kernel.grid[1] = ceilDiv(n, tc.blockN);
+    kernel.dynamicSharedBytes = tc.sharedBytes();
+    threads = static_cast<unsigned>(tc.threads());
+    params = "kiln::kernels::GemmParams<" + w.inputType(*a) + ", " +
+             w.outputType(0) + ", " + epilogueName + ">";
+    call = "kiln::kernels::gemm<Config, " +
+           std::string(transposed ? "true" : "false") + ">(p);";
+  } else {
+    configType =
+        llvm::formatv("kiln::kernels::SimtGemmConfig<{0}, {1}, {2}, {3}, {4}>",
+                      config.blockM, config.blockN, config.blockK,
+                      config.threadM, config.threadN)
+            .str();
+    kernel.templateName = "gemm_simt";
+    kernel.configuration =
+        llvm::formatv("tile {0}x{1}x{2}, thread {3}x{4}, {5} threads{6}",
+                      config.blockM, config.blockN, config.blockK,
+                      config.threadM, config.threadN, config.threads(),
+                      transposed ? ", B transposed" : "")
+            .str();
+    kernel.grid[0] = ceilDiv(m, config.blockM);
+    kernel.grid[1] = ceilDiv(n, config.blockN);
+    threads = static_cast<unsigned>(config.threads());
+    params = "kiln::kernels::SimtGemmParams<" + w.inputType(*a) + ", " +
+             w.inputType(*b) + ", " + w.outputType(0) + ", " + epilogueName +
+             ">";
+    call = "kiln::kernels::simtGemm<Config, " +
+           std::string(transposed ? "true" : "false") + ">(p);";
+  }
   kernel.grid[2] = batch;
-  kernel.block[0] = static_cast<unsigned>(config.threads());
+  kernel.block[0] = threads;
+  w.include(tensorCores ? "gemm.cuh" : "gemm_simt.cuh");
 
   llvm::raw_ostream &os = w.os;
   os << *epilogue;
-  os << w.kernelHead(static_cast<unsigned>(config.threads()));
+  os << w.kernelHead(threads);
+  os << "  using Config = " << configType << ";\n";
+  os << "  static_assert(Config::kThreads == " << threads
+     << ", \"the launch's block\");\n";
+  if (tensorCores)
+    os << "  static_assert(kiln::kernels::gemmSharedBytes<Config, "
+       << w.inputType(*a) << ">() == " << tc.sharedBytes()
+       << ", \"the launch's dynamic shared memory\");\n";
   for (auto &[x, y] : mustEqual)
     os << "  if (" << w.dim(x) << " != " << w.dim(y)
        << ")\n    __trap(); // a batch dim broadcast at run time\n";
-  os << "  kiln::kernels::SimtGemmParams<" << w.inputType(*a) << ", "
-     << w.inputType(*b) << ", " << w.outputType(0) << ", " << epilogueName
-     << "> p;\n";
+  os << "  " << params << " p;\n";
   os << "  p.a = in" << *a << ";\n  p.b = in" << *b << ";\n  p.c = out0;\n";
   os << "  p.m = " << w.dim(m) << ";\n  p.n = " << w.dim(n)
      << ";\n  p.k = " << w.dim(k) << ";\n";
@@ -235,9 +328,10 @@ llvm::Error emitGemm(GroupWriter &w) {
   os << "  p.strideC = " << w.dim(m * n) << ";\n";
   os << "  p.lda = p.k;\n  p.ldb = " << (transposed ? "p.k" : "p.n")
      << ";\n  p.ldc = p.n;\n";
+  if (tensorCores) // split-K (two kernels) is the kernel selector's to choose
+    os << "  p.splitK = 1;\n  p.workspace = nullptr;\n";
   os << "  p.epilogue = " << w.functorInit(epilogueName) << ";\n";
-  os << "  kiln::kernels::simtGemm<" << configType << ", "
-     << (transposed ? "true" : "false") << ">(p);\n}\n";
+  os << "  " << call << "\n}\n";
   return llvm::Error::success();
 }
 

@@ -465,6 +465,9 @@ llvm::Error emitArgReduce(GroupWriter &w) {
 
 llvm::Error emitRow(GroupWriter &w) {
   Operation *anchor = w.plan.anchor;
+  w.include(isa<SoftmaxOp, LogSoftmaxOp>(anchor)  ? "softmax.cuh"
+            : isa<LayerNormOp, RmsNormOp>(anchor) ? "norm.cuh"
+                                                  : "reduce.cuh");
   if (isa<ArgMaxOp, ArgMinOp>(anchor))
     return emitArgReduce(w);
   if (!isFloatKind(kindOf(w.plan.result)))
@@ -474,14 +477,6 @@ llvm::Error emitRow(GroupWriter &w) {
   if (isa<LayerNormOp, RmsNormOp>(anchor))
     return emitNorm(w);
   return emitReduce(w);
-}
-
-const char *rowHeader(Operation *anchor) {
-  if (isa<SoftmaxOp, LogSoftmaxOp>(anchor))
-    return "softmax.cuh";
-  if (isa<LayerNormOp, RmsNormOp>(anchor))
-    return "norm.cuh";
-  return "reduce.cuh";
 }
 
 } // namespace kiln::codegen::detail

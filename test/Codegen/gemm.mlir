@@ -21,13 +21,15 @@
 // CHECK-NEXT:     float f1 = f0 + x3;
 // CHECK-NEXT:     return f1;
 // CHECK: extern "C" __global__ void __launch_bounds__(256, 1) kiln_mlp_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, const float *__restrict__ in2, const float *__restrict__ in3, float *__restrict__ out0, void *workspace, kiln_mlp_fusion0_dims d) {
+// CHECK-NEXT:   using Config = kiln::kernels::SimtGemmConfig<128, 128, 8, 8, 8>;
+// CHECK-NEXT:   static_assert(Config::kThreads == 256, "the launch's block");
 // CHECK-NEXT:   kiln::kernels::SimtGemmParams<float, float, float, kiln_mlp_fusion0_epilogue> p;
 // CHECK:        p.m = d.v[0];
 // CHECK-NEXT:   p.n = 32LL;
 // CHECK-NEXT:   p.k = 64LL;
 // CHECK:        p.ldb = p.k;
 // CHECK:        p.epilogue = kiln_mlp_fusion0_epilogue{in2, in3, d};
-// CHECK-NEXT:   kiln::kernels::simtGemm<kiln::kernels::SimtGemmConfig<128, 128, 8, 8, 8>, true>(p);
+// CHECK-NEXT:   kiln::kernels::simtGemm<Config, true>(p);
 
 // LAUNCH-LABEL: // ----- kiln_mlp.cu
 // LAUNCH-NEXT: kiln_mlp_fusion0: template gemm_simt <tile 128x128x8, thread 8x8, 256 threads, B transposed>
@@ -72,11 +74,23 @@ func.func @scores(%q: tensor<2x3x?x16xf32>, %k: tensor<2x1x16x?xf32>) -> tensor<
   return %0 : tensor<2x3x?x?xf32>
 }
 
-// A dynamic batch dim is taken as not broadcasting; the kernel traps if it
-// turns out to differ from the output's.
+// f16 operands take the tensor-core template (48 KiB of dynamic shared
+// memory for the default 3-stage 128x128x32 tiles, split-K left to kernel
+// selection). A dynamic batch dim is taken as not broadcasting; the kernel
+// traps if it turns out to differ from the output's.
 // CHECK-LABEL: // ----- kiln_dyn.cu
-// CHECK: if (d.v[0] != d.v[5])
+// CHECK: #include "compiler/codegen/kernels/gemm.cuh"
+// CHECK: using Config = kiln::kernels::GemmConfig<128, 128, 32, 64, 32, 3>;
+// CHECK-NEXT: static_assert(Config::kThreads == 256, "the launch's block");
+// CHECK-NEXT: static_assert(kiln::kernels::gemmSharedBytes<Config, __half>() == 49152, "the launch's dynamic shared memory");
+// CHECK-NEXT: if (d.v[0] != d.v[5])
 // CHECK-NEXT: __trap(); // a batch dim broadcast at run time
+// CHECK-NEXT: kiln::kernels::GemmParams<__half, __half, kiln_dyn_fusion0_epilogue> p;
+// CHECK: p.splitK = 1;
+// CHECK: kiln::kernels::gemm<Config, false>(p);
+// LAUNCH-LABEL: // ----- kiln_dyn.cu
+// LAUNCH-NEXT: kiln_dyn_fusion0: template gemm_tc <tile 128x128x32, warp 64x32, 3 stages, 256 threads>
+// LAUNCH: dynamic shared bytes: 49152; workspace bytes: 0
 func.func @dyn(%a: tensor<?x4x8xf16>, %b: tensor<8x4xf16>) -> tensor<?x4x4xf16> {
   %0 = kiln.fusion ins(%a, %b : tensor<?x4x8xf16>, tensor<8x4xf16>) -> tensor<?x4x4xf16> {
   ^bb0(%x: tensor<?x4x8xf16>, %y: tensor<8x4xf16>):

@@ -331,6 +331,40 @@ func.func @half(%a: tensor<?x?xf16>, %b: tensor<?x?xf16>) -> tensor<?x?xf32> {
      1.0 / 1024,
      1e-3,
      1.0},
+    // Tensor cores: bf16 batched with two broadcast levels, a configured
+    // small tile (2 stages), and f16 linear with bias, ReLU and a residual.
+    // Same bounds as the f16 case above (bf16: 2^-7 relative).
+    {"BFloatTensorCoreBatched",
+     R"mlir(
+func.func @tcbmm(%a: tensor<2x3x?x?xbf16>, %b: tensor<2x1x?x?xbf16>) -> tensor<2x3x?x?xbf16> {
+  %0 = kiln.fusion ins(%a, %b : tensor<2x3x?x?xbf16>, tensor<2x1x?x?xbf16>) -> tensor<2x3x?x?xbf16> {
+  ^bb0(%x: tensor<2x3x?x?xbf16>, %y: tensor<2x1x?x?xbf16>):
+    %1 = kiln.matmul %x, %y : tensor<2x3x?x?xbf16>, tensor<2x1x?x?xbf16> -> tensor<2x3x?x?xbf16>
+    kiln.yield %1 : tensor<2x3x?x?xbf16>
+  }
+  return %0 : tensor<2x3x?x?xbf16>
+})mlir",
+     {{{2, 3, 1, 1}, {2, 1, 1, 1}}, {{2, 3, 17, 40}, {2, 1, 40, 9}}},
+     1.0 / 128,
+     1e-2,
+     1.0},
+    {"HalfTensorCoreLinearConfigured",
+     R"mlir(
+func.func @tclin(%x: tensor<?x?xf16>, %w: tensor<?x?xf16>, %b: tensor<?xf16>, %r: tensor<?x?xf16>) -> tensor<?x?xf16> {
+  %0 = kiln.fusion ins(%x, %w, %b, %r : tensor<?x?xf16>, tensor<?x?xf16>, tensor<?xf16>, tensor<?x?xf16>) -> tensor<?x?xf16>
+      configs [#kiln.kernel<arch = "host", profile = 0, template = "gemm_tc", tile = [64, 64, 32, 32, 32], stages = 2, warps = 4>] {
+  ^bb0(%a: tensor<?x?xf16>, %m: tensor<?x?xf16>, %c: tensor<?xf16>, %res: tensor<?x?xf16>):
+    %1 = kiln.linear %a, %m, %c transpose_weight : tensor<?x?xf16>, tensor<?x?xf16>, tensor<?xf16> -> tensor<?x?xf16>
+    %2 = kiln.relu %1 : tensor<?x?xf16>
+    %3 = kiln.add %2, %res : tensor<?x?xf16>
+    kiln.yield %3 : tensor<?x?xf16>
+  }
+  return %0 : tensor<?x?xf16>
+})mlir",
+     {{{1, 8}, {5, 8}, {5}, {1, 5}}, {{67, 40}, {71, 40}, {71}, {67, 71}}},
+     1.0 / 512,
+     2e-3,
+     1.0},
     {"ConfiguredTile",
      R"mlir(
 func.func @tiled(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
