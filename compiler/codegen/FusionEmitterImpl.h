@@ -129,6 +129,8 @@ bool isGemmAnchor(mlir::Operation *op);
 llvm::Error emitGemm(GroupWriter &writer);
 bool isAttentionAnchor(mlir::Operation *op);
 llvm::Error emitAttention(GroupWriter &writer);
+bool isConvAnchor(mlir::Operation *op);
+llvm::Error emitConv(GroupWriter &writer);
 bool isCopyAnchor(mlir::Operation *op);
 llvm::Error emitCopy(GroupWriter &writer);
 bool isRowAnchor(mlir::Operation *op);

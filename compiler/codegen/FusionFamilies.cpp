@@ -22,6 +22,7 @@ const Family kFamilies[] = {
     {"row", isRowAnchor, emitRow},
     {"copy", isCopyAnchor, emitCopy},
     {"attention", isAttentionAnchor, emitAttention},
+    {"conv", isConvAnchor, emitConv},
 };
 
 } // namespace

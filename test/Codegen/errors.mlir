@@ -82,3 +82,16 @@ func.func @two(%a: tensor<4x4xf32>) -> tensor<4x4xf32> {
   }
   return %0 : tensor<4x4xf32>
 }
+
+// -----
+
+// Convolution kernels are NHWC; an NCHW convolution must be converted first.
+// CHECK: error: {{.*}}errors.mlir:{{[0-9]+}} offset :8:10: 'kiln.conv2d': the kernels are channels-last (NHWC): run kiln-convert-to-channels-last first
+func.func @nchw(%x: tensor<1x4x9x9xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x7x7xf32> {
+  %0 = kiln.fusion ins(%x, %w : tensor<1x4x9x9xf32>, tensor<8x4x3x3xf32>) -> tensor<1x8x7x7xf32> {
+  ^bb0(%a: tensor<1x4x9x9xf32>, %f: tensor<8x4x3x3xf32>):
+    %1 = kiln.conv2d %a, %f strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<1x4x9x9xf32>, tensor<8x4x3x3xf32> -> tensor<1x8x7x7xf32>
+    kiln.yield %1 : tensor<1x8x7x7xf32>
+  }
+  return %0 : tensor<1x8x7x7xf32>
+}

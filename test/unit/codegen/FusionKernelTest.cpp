@@ -721,6 +721,86 @@ func.func @masked(%q: tensor<1x2x?x128xbf16>, %k: tensor<1x2x?x128xbf16>, %v: te
      1.0},
 };
 
+// Convolution and pooling groups (channels_last): the fp32 SIMT implicit
+// GEMM, the tensor-core one for f16 (groups and dilation), the depthwise
+// kernel (channel multiplier 2), and pools with ceil mode and padding
+// counted in the average.
+const GroupCase kConvCases[] = {
+    {"SimtConvBiasRelu",
+     R"mlir(
+func.func @conv(%x: tensor<?x9x9x4xf32>, %w: tensor<8x3x3x4xf32>, %b: tensor<8xf32>) -> tensor<?x5x5x8xf32> {
+  %0 = kiln.fusion ins(%x, %w, %b : tensor<?x9x9x4xf32>, tensor<8x3x3x4xf32>, tensor<8xf32>) -> tensor<?x5x5x8xf32> {
+  ^bb0(%a: tensor<?x9x9x4xf32>, %f: tensor<8x3x3x4xf32>, %c: tensor<8xf32>):
+    %1 = kiln.conv2d %a, %f, %c strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1 channels_last : tensor<?x9x9x4xf32>, tensor<8x3x3x4xf32>, tensor<8xf32> -> tensor<?x5x5x8xf32>
+    %2 = kiln.relu %1 : tensor<?x5x5x8xf32>
+    kiln.yield %2 : tensor<?x5x5x8xf32>
+  }
+  return %0 : tensor<?x5x5x8xf32>
+})mlir",
+     {{{1, 9, 9, 4}, {8, 3, 3, 4}, {8}}, {{3, 9, 9, 4}, {8, 3, 3, 4}, {8}}},
+     1e-5,
+     1e-5,
+     1.0},
+    {"HalfTensorCoreConvGroupsDilated",
+     R"mlir(
+func.func @tcconv(%x: tensor<1x7x7x16xf16>, %w: tensor<8x3x3x8xf16>) -> tensor<1x7x7x8xf16> {
+  %0 = kiln.fusion ins(%x, %w : tensor<1x7x7x16xf16>, tensor<8x3x3x8xf16>) -> tensor<1x7x7x8xf16> {
+  ^bb0(%a: tensor<1x7x7x16xf16>, %f: tensor<8x3x3x8xf16>):
+    %1 = kiln.conv2d %a, %f strides = [1, 1] pads = [2, 2, 2, 2] dilations = [2, 2] groups = 2 channels_last : tensor<1x7x7x16xf16>, tensor<8x3x3x8xf16> -> tensor<1x7x7x8xf16>
+    kiln.yield %1 : tensor<1x7x7x8xf16>
+  }
+  return %0 : tensor<1x7x7x8xf16>
+})mlir",
+     {{{1, 7, 7, 16}, {8, 3, 3, 8}}},
+     1.0 / 512,
+     2e-3,
+     1.0},
+    {"DepthwiseMultiplierTwo",
+     R"mlir(
+func.func @dw(%x: tensor<?x6x6x4xf32>, %w: tensor<8x3x3x1xf32>, %b: tensor<8xf32>) -> tensor<?x6x6x8xf32> {
+  %0 = kiln.fusion ins(%x, %w, %b : tensor<?x6x6x4xf32>, tensor<8x3x3x1xf32>, tensor<8xf32>) -> tensor<?x6x6x8xf32> {
+  ^bb0(%a: tensor<?x6x6x4xf32>, %f: tensor<8x3x3x1xf32>, %c: tensor<8xf32>):
+    %1 = kiln.conv2d %a, %f, %c strides = [1, 1] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 4 channels_last : tensor<?x6x6x4xf32>, tensor<8x3x3x1xf32>, tensor<8xf32> -> tensor<?x6x6x8xf32>
+    %2 = kiln.clamp %1 min = 0.0 max = 6.0 : tensor<?x6x6x8xf32>
+    kiln.yield %2 : tensor<?x6x6x8xf32>
+  }
+  return %0 : tensor<?x6x6x8xf32>
+})mlir",
+     {{{2, 6, 6, 4}, {8, 3, 3, 1}, {8}}},
+     1e-5,
+     1e-6,
+     1.0},
+    {"MaxPoolCeilMode",
+     R"mlir(
+func.func @maxpool(%x: tensor<?x9x9x3xf32>) -> tensor<?x5x5x3xf32> {
+  %0 = kiln.fusion ins(%x : tensor<?x9x9x3xf32>) -> tensor<?x5x5x3xf32> {
+  ^bb0(%a: tensor<?x9x9x3xf32>):
+    %1 = kiln.max_pool2d %a kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] ceil_mode channels_last : tensor<?x9x9x3xf32> -> tensor<?x5x5x3xf32>
+    kiln.yield %1 : tensor<?x5x5x3xf32>
+  }
+  return %0 : tensor<?x5x5x3xf32>
+})mlir",
+     {{{1, 9, 9, 3}}, {{2, 9, 9, 3}}},
+     0.0,
+     0.0,
+     3.0},
+    {"AvgPoolIncludePadScaled",
+     R"mlir(
+func.func @avgpool(%x: tensor<?x8x8x3xf32>, %s: tensor<3xf32>) -> tensor<?x8x8x3xf32> {
+  %0 = kiln.fusion ins(%x, %s : tensor<?x8x8x3xf32>, tensor<3xf32>) -> tensor<?x8x8x3xf32> {
+  ^bb0(%a: tensor<?x8x8x3xf32>, %b: tensor<3xf32>):
+    %1 = kiln.avg_pool2d %a kernel = [3, 3] strides = [1, 1] pads = [1, 1, 1, 1] count_include_pad channels_last : tensor<?x8x8x3xf32> -> tensor<?x8x8x3xf32>
+    %2 = kiln.mul %1, %b : (tensor<?x8x8x3xf32>, tensor<3xf32>) -> tensor<?x8x8x3xf32>
+    kiln.yield %2 : tensor<?x8x8x3xf32>
+  }
+  return %0 : tensor<?x8x8x3xf32>
+})mlir",
+     {{{1, 8, 8, 3}, {3}}, {{2, 8, 8, 3}, {3}}},
+     1e-5,
+     1e-6,
+     3.0},
+};
+
 // Names the case in gtest's messages instead of dumping its bytes.
 void PrintTo(const GroupCase &groupCase, std::ostream *os) {
   *os << groupCase.name;
@@ -973,6 +1053,8 @@ INSTANTIATE_TEST_SUITE_P(Gemm, FusionKernel, ::testing::ValuesIn(kGemmCases),
 INSTANTIATE_TEST_SUITE_P(Row, FusionKernel, ::testing::ValuesIn(kRowCases),
                          [](const auto &info) { return info.param.name; });
 INSTANTIATE_TEST_SUITE_P(Copy, FusionKernel, ::testing::ValuesIn(kCopyCases),
+                         [](const auto &info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Conv, FusionKernel, ::testing::ValuesIn(kConvCases),
                          [](const auto &info) { return info.param.name; });
 INSTANTIATE_TEST_SUITE_P(Attention, FusionKernel,
                          ::testing::ValuesIn(kAttentionCases),
