@@ -105,6 +105,40 @@ static bool staticallyOneElement(Type type) {
   return t.hasStaticShape() && t.getNumElements() == 1;
 }
 
+llvm::Expected<GroupWriter::Access>
+GroupWriter::classify(unsigned input, Type shapeReference,
+                      const std::vector<ShapeExpr> &targetShape,
+                      std::string &sameTest) const {
+  Value arg = FusionOp(plan.group).getBody().front().getArgument(input);
+  unsigned rank = targetShape.size(), inRank = kernel.inputRanks[input];
+  if (inRank > rank)
+    return codegenError(plan.anchor ? plan.anchor
+                                    : FusionOp(plan.group).getOperation(),
+                        "a fused operand has more dims than the result");
+  // Same dims as the target (statically, or the very dims it is made of):
+  // read at `i`. Dims that may differ only at run time (dynamic ones) get
+  // a run-time test, so the division-free path is the common one.
+  bool sameDims = inRank == rank;
+  sameTest.clear();
+  for (unsigned d = 0; sameDims && d < rank; ++d) {
+    ShapeExpr a = inputDim(input, d), t = targetShape[d];
+    if (a.toString() == t.toString())
+      continue;
+    std::optional<int64_t> ka = a.constantValue(), kt = t.constantValue();
+    if (ka && kt) {
+      sameDims = *ka == *kt;
+      continue;
+    }
+    sameTest += (sameTest.empty() ? "" : " && ") + dim(a) + " == " + dim(t);
+  }
+  sameDims = sameDims || sameStaticShape(arg.getType(), shapeReference);
+  if (sameDims && sameTest.empty())
+    return Access::Direct;
+  if (staticallyOneElement(arg.getType()))
+    return Access::Scalar;
+  return sameDims ? Access::DirectIfSame : Access::Broadcast;
+}
+
 llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
                                    ScalarEmitter &scalars,
                                    llvm::ArrayRef<unsigned> inputs,
@@ -149,32 +183,17 @@ llvm::Error GroupWriter::emitLoads(llvm::raw_ostream &os,
   };
   for (unsigned input : inputs) {
     Value arg = FusionOp(plan.group).getBody().front().getArgument(input);
-    unsigned inRank = kernel.inputRanks[input];
-    if (inRank > rank)
-      return codegenError(plan.anchor ? plan.anchor
-                                      : FusionOp(plan.group).getOperation(),
-                          "a fused operand has more dims than the result");
-    // Same dims as the target (statically, or the very dims it is made of):
-    // read at `i`. Dims that may differ only at run time (dynamic ones) get
-    // a run-time test, so the division-free path is the common one.
-    bool sameDims = inRank == rank;
     std::string sameTest;
-    for (unsigned d = 0; sameDims && d < rank; ++d) {
-      ShapeExpr a = inputDim(input, d), t = targetShape[d];
-      if (a.toString() == t.toString())
-        continue;
-      std::optional<int64_t> ka = a.constantValue(), kt = t.constantValue();
-      if (ka && kt) {
-        sameDims = *ka == *kt;
-        continue;
-      }
-      sameTest += (sameTest.empty() ? "" : " && ") + dim(a) + " == " + dim(t);
-    }
-    sameDims = sameDims || sameStaticShape(arg.getType(), shapeReference);
+    llvm::Expected<Access> access =
+        classify(input, shapeReference, targetShape, sameTest);
+    if (!access)
+      return access.takeError();
+    bool sameDims =
+        *access == Access::Direct || *access == Access::DirectIfSame;
     std::string index;
-    if (sameDims && sameTest.empty()) {
+    if (*access == Access::Direct) {
       index = "i";
-    } else if (staticallyOneElement(arg.getType())) {
+    } else if (*access == Access::Scalar) {
       index = "0";
     } else {
       std::string offset = "o" + std::to_string(input);
@@ -385,19 +404,116 @@ static llvm::Error emitElementwiseKernel(GroupWriter &w) {
   kernel.block[0] = 256;
   kernel.barrierFree = true;
 
-  llvm::raw_ostream &os = w.os;
-  os << w.kernelHead(256);
-  os << "  const kiln::kernels::Index numel = " << w.dim(numel) << ";\n";
-  os << "  for (kiln::kernels::Index i =\n"
-        "           (kiln::kernels::Index)blockIdx.x * blockDim.x + "
-        "threadIdx.x;\n"
-        "       i < numel; i += (kiln::kernels::Index)gridDim.x * "
-        "blockDim.x) {\n";
-  ScalarEmitter scalars(os, "    ", "v");
   std::vector<unsigned> inputs;
   for (unsigned i = 0; i < body.getNumArguments(); ++i)
     if (!body.getArgument(i).use_empty())
       inputs.push_back(i);
+
+  // The vector path: when every input is read at the output index (or is
+  // one element), VEC consecutive elements per iteration move as one
+  // 16-byte access of the widest type, if the run-time dims tests pass and
+  // every pointer is aligned; a scalar loop does the rest (the tail, and
+  // everything otherwise).
+  bool vectorizable = true;
+  std::string sameTests;
+  int64_t widest = 1;
+  std::vector<unsigned> vectorInputs, scalarInputs;
+  for (unsigned input : inputs) {
+    std::string test;
+    llvm::Expected<GroupWriter::Access> access =
+        w.classify(input, outType, shape, test);
+    if (!access)
+      return access.takeError();
+    if (*access == GroupWriter::Access::Broadcast) {
+      vectorizable = false;
+      break;
+    }
+    if (*access == GroupWriter::Access::Scalar) {
+      scalarInputs.push_back(input);
+      continue;
+    }
+    if (!test.empty())
+      sameTests += (sameTests.empty() ? "" : " && ") + test;
+    vectorInputs.push_back(input);
+    widest = std::max(widest, getElementByteWidth(kernel.inputKinds[input]));
+  }
+  for (ElementKind kind : kernel.outputKinds)
+    widest = std::max(widest, getElementByteWidth(kind));
+  int64_t vec = 16 / widest;
+  vectorizable = vectorizable && vec > 1;
+
+  llvm::raw_ostream &os = w.os;
+  os << w.kernelHead(256);
+  os << "  const kiln::kernels::Index numel = " << w.dim(numel) << ";\n";
+  os << "  const kiln::kernels::Index first =\n"
+        "      (kiln::kernels::Index)blockIdx.x * blockDim.x + threadIdx.x;\n"
+        "  const kiln::kernels::Index stride =\n"
+        "      (kiln::kernels::Index)gridDim.x * blockDim.x;\n";
+  os << "  kiln::kernels::Index done = 0;\n";
+  if (vectorizable) {
+    kernel.configuration =
+        "block 256, grid-stride, " + std::to_string(vec) + "-wide vectors";
+    os << "  constexpr int kVec = " << vec << ";\n";
+    os << "  if (" << (sameTests.empty() ? "" : sameTests + " &&\n      ");
+    bool firstTerm = true;
+    auto term = [&](const std::string &text) {
+      os << (firstTerm ? "" : " &&\n      ") << text;
+      firstTerm = false;
+    };
+    for (unsigned input : vectorInputs)
+      term("kiln::kernels::alignedFor<" + w.inputType(input) + ", kVec>(in" +
+           std::to_string(input) + ")");
+    for (unsigned r = 0; r < kernel.outputKinds.size(); ++r)
+      term("kiln::kernels::alignedFor<" + w.outputType(r) + ", kVec>(out" +
+           std::to_string(r) + ")");
+    os << ") {\n";
+    os << "    const kiln::kernels::Index vectors = numel / kVec;\n";
+    os << "    for (kiln::kernels::Index v = first; v < vectors; v += stride) "
+          "{\n";
+    os << "      const kiln::kernels::Index base = v * kVec;\n";
+    for (unsigned input : vectorInputs)
+      os << "      const kiln::kernels::Vec<" << w.inputType(input)
+         << ", kVec> a" << input << " = kiln::kernels::loadVec<kVec>(in"
+         << input << " + base);\n";
+    for (unsigned r = 0; r < kernel.outputKinds.size(); ++r)
+      os << "      kiln::kernels::Vec<" << w.outputType(r) << ", kVec> r" << r
+         << ";\n";
+    os << "#pragma unroll\n      for (int j = 0; j < kVec; ++j) {\n";
+    ScalarEmitter lanes(os, "        ", "w");
+    for (unsigned input : scalarInputs) {
+      std::string name = "s" + std::to_string(input);
+      os << "        const " << computeType(kernel.inputKinds[input]) << " "
+         << name << " = "
+         << loadExpr(kernel.inputKinds[input],
+                     "in" + std::to_string(input) + "[0]")
+         << ";\n";
+      lanes.bind(body.getArgument(input), name);
+    }
+    for (unsigned input : vectorInputs) {
+      std::string name = "y" + std::to_string(input);
+      os << "        const " << computeType(kernel.inputKinds[input]) << " "
+         << name << " = "
+         << loadExpr(kernel.inputKinds[input],
+                     "a" + std::to_string(input) + ".v[j]")
+         << ";\n";
+      lanes.bind(body.getArgument(input), name);
+    }
+    for (Operation &op : body.without_terminator())
+      if (llvm::Error error = lanes.emitOp(&op))
+        return error;
+    for (auto [r, value] : llvm::enumerate(body.getTerminator()->getOperands()))
+      os << "        r" << r
+         << ".v[j] = " << storeExpr(kernel.outputKinds[r], lanes.lookup(value))
+         << ";\n";
+    os << "      }\n";
+    for (unsigned r = 0; r < kernel.outputKinds.size(); ++r)
+      os << "      kiln::kernels::storeVec(out" << r << " + base, r" << r
+         << ");\n";
+    os << "    }\n    done = vectors * kVec;\n  }\n";
+  }
+  os << "  for (kiln::kernels::Index i = done + first; i < numel; i += stride) "
+        "{\n";
+  ScalarEmitter scalars(os, "    ", "v");
   if (llvm::Error error =
           w.emitLoads(os, scalars, inputs, outType, shape, "    "))
     return error;

@@ -94,6 +94,15 @@ public:
   /// Includes compiler/codegen/kernels/<header> in the translation unit.
   void include(const std::string &header) { includes.insert(header); }
 
+  /// How group input `input` is read at linear index `i` of a tensor of
+  /// `targetShape`: at `i` (same dims), at 0 (one element), at `i` when the
+  /// run-time test `sameTest` holds (dynamic dims that may broadcast), or
+  /// through numpy broadcasting.
+  enum class Access { Direct, Scalar, DirectIfSame, Broadcast };
+  llvm::Expected<Access> classify(unsigned input, mlir::Type shapeReference,
+                                  const std::vector<ShapeExpr> &targetShape,
+                                  std::string &sameTest) const;
+
   /// Statements loading group `inputs` (as `x<k>`, bound in `scalars`) at
   /// linear index `i` of a tensor of `targetShape`: at `i` itself for an
   /// input statically of the type `shapeReference`, at 0 for one element,

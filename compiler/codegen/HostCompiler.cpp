@@ -88,10 +88,17 @@ compileHostModule(llvm::StringRef source, llvm::StringRef fileName,
     return makeError("host C++ compiler '" + options.compiler +
                      "' not found on PATH");
   // No -Wall: generated code is checked by tests, and `#pragma unroll`
-  // would warn (docs/host-simulator.md).
-  module.command = {
-      *compiler,          "-std=c++17",        "-O2", "-fPIC", "-shared",
-      "-I" + includeRoot, "-Wl,--no-undefined"};
+  // would warn (docs/host-simulator.md). Kernels reinterpret element
+  // buffers as vectors (Vec<T, N>) as CUDA code does; -fno-strict-aliasing
+  // keeps the host compiler from assuming they cannot alias.
+  module.command = {*compiler,
+                    "-std=c++17",
+                    "-O2",
+                    "-fno-strict-aliasing",
+                    "-fPIC",
+                    "-shared",
+                    "-I" + includeRoot,
+                    "-Wl,--no-undefined"};
   module.command.insert(module.command.end(), options.extraFlags.begin(),
                         options.extraFlags.end());
   module.command.insert(module.command.end(), {"-x", "c++", module.sourcePath,

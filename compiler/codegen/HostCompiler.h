@@ -51,7 +51,8 @@ public:
 };
 
 /// Writes `source` as `fileName` into a fresh temporary directory and runs
-/// `c++ -std=c++17 -O2 -fPIC -shared -I<root> -Wl,--no-undefined` on it.
+/// `c++ -std=c++17 -O2 -fno-strict-aliasing -fPIC -shared -I<root>
+/// -Wl,--no-undefined` on it.
 /// A failing compile is an error quoting the compiler's diagnostics, which
 /// name the generated file and line.
 llvm::Expected<HostModule>

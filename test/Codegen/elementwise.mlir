@@ -19,7 +19,8 @@
 // CHECK-NEXT: };
 // CHECK: extern "C" __global__ void __launch_bounds__(256, 1) kiln_bcast_fusion0(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion0_dims d) {
 // CHECK-NEXT:   const kiln::kernels::Index numel = 91LL;
-// CHECK:        i < numel; i += (kiln::kernels::Index)gridDim.x * blockDim.x) {
+// CHECK-NOT:    kVec
+// CHECK:        for (kiln::kernels::Index i = done + first; i < numel; i += stride) {
 // CHECK-NEXT:     kiln::kernels::Index o0;
 // CHECK-NEXT:     {
 // CHECK-NEXT:       kiln::kernels::Index rem = i;
@@ -41,10 +42,22 @@
 // CHECK-NEXT: KILN_HOST_KERNEL_ENTRY(kiln_bcast_fusion0)
 
 // A rank-0 input is read at 0 and an input of the output's static shape at
-// the output index: no index math.
+// the output index: no index math. With no broadcast operand, 16-byte
+// vectors (4 floats) move kVec elements per iteration when every pointer is
+// aligned; the scalar loop does the tail and the unaligned case.
 // CHECK-LABEL: // kiln.fusion #1: kiln.mul + kiln.gelu + kiln.max
 // CHECK: void __launch_bounds__(256, 1) kiln_bcast_fusion1(const float *__restrict__ in0, const float *__restrict__ in1, float *__restrict__ out0, void *workspace, kiln_bcast_fusion1_dims d) {
 // CHECK-NOT: rem
+// CHECK:        constexpr int kVec = 4;
+// CHECK-NEXT:   if (kiln::kernels::alignedFor<float, kVec>(in1) &&
+// CHECK-NEXT:       kiln::kernels::alignedFor<float, kVec>(out0)) {
+// CHECK:          const kiln::kernels::Vec<float, kVec> a1 = kiln::kernels::loadVec<kVec>(in1 + base);
+// CHECK:          for (int j = 0; j < kVec; ++j) {
+// CHECK-NEXT:       const float s0 = in0[0];
+// CHECK-NEXT:       const float y1 = a1.v[j];
+// CHECK-NEXT:       float w0 = s0 * y1;
+// CHECK:          kiln::kernels::storeVec(out0 + base, r0);
+// CHECK:        for (kiln::kernels::Index i = done + first; i < numel; i += stride) {
 // CHECK:     const float x0 = in0[0];
 // CHECK-NEXT:     const float x1 = in1[i];
 // CHECK-NEXT:     float v0 = x0 * x1;
@@ -61,7 +74,7 @@
 // LAUNCH-NEXT:   dims: in0=[d0,d1] in1=[d2,d3] out0=[d4,d5]
 // LAUNCH-NEXT:   grid: (1, 1, 1) block: (256, 1, 1)
 // LAUNCH-NEXT:   dynamic shared bytes: 0; workspace bytes: 0; barrier-free
-// LAUNCH-NEXT: kiln_bcast_fusion1: template elementwise <block 256, grid-stride>
+// LAUNCH-NEXT: kiln_bcast_fusion1: template elementwise <block 256, grid-stride, 4-wide vectors>
 // LAUNCH-NEXT:   fuses: kiln.mul, kiln.gelu, kiln.max
 // LAUNCH-NEXT:   dims: in0=[] in1=[d0,d1] out0=[d2,d3]
 func.func @bcast(%x: tensor<7x1xf32>, %y: tensor<1x13xf32>, %s: tensor<f32>, %m: tensor<5x3xf32>) -> (tensor<7x13xf32>, tensor<5x3xf32>) {

@@ -81,6 +81,26 @@ template <typename T> KILN_DEVICE void store(T *p, Index i, float v) {
   p[i] = fromFloat<T>(v);
 }
 
+// ---- Vector access ----
+
+/// N consecutive elements moved as one access of sizeof(T) * N bytes (a
+/// power of two up to 16: one 128-bit load or store).
+template <typename T, int N> struct alignas(sizeof(T) * N) Vec {
+  T v[N];
+};
+
+/// Whether `p` is aligned for Vec<T, N> accesses.
+template <typename T, int N> KILN_DEVICE bool alignedFor(const T *p) {
+  return reinterpret_cast<unsigned long long>(p) % (sizeof(T) * N) == 0;
+}
+template <int N, typename T> KILN_DEVICE Vec<T, N> loadVec(const T *p) {
+  return *reinterpret_cast<const Vec<T, N> *>(p);
+}
+template <int N, typename T>
+KILN_DEVICE void storeVec(T *p, const Vec<T, N> &v) {
+  *reinterpret_cast<Vec<T, N> *>(p) = v;
+}
+
 // ---- Functors ----
 
 struct IdentityEpilogue {

@@ -220,6 +220,31 @@ func.func @bf(%x: tensor<?x?xbf16>, %y: tensor<?x?xbf16>) -> tensor<?x?xbf16> {
   return %0 : tensor<?x?xbf16>
 })mlir",
      {{{7, 1}, {1, 13}}, {{3, 3}, {3, 3}}}},
+    // No broadcast operand: the vector path, 8 elements per 16-byte access
+    // for f16 (with a 1-byte i1 result), 2 for i64; tails of 1..7.
+    {"VectorHalfAndBool",
+     R"mlir(
+func.func @vec(%x: tensor<?x?xf16>, %y: tensor<?x?xf16>) -> (tensor<?x?xf16>, tensor<?x?xi1>) {
+  %0:2 = kiln.fusion ins(%x, %y : tensor<?x?xf16>, tensor<?x?xf16>) -> tensor<?x?xf16>, tensor<?x?xi1> {
+  ^bb0(%a: tensor<?x?xf16>, %b: tensor<?x?xf16>):
+    %1 = kiln.mul %a, %b : tensor<?x?xf16>
+    %2 = kiln.compare lt, %a, %b : (tensor<?x?xf16>, tensor<?x?xf16>) -> tensor<?x?xi1>
+    kiln.yield %1, %2 : tensor<?x?xf16>, tensor<?x?xi1>
+  }
+  return %0#0, %0#1 : tensor<?x?xf16>, tensor<?x?xi1>
+})mlir",
+     {{{1, 1}, {1, 1}}, {{3, 37}, {3, 37}}, {{8, 128}, {8, 128}}}},
+    {"VectorInt64",
+     R"mlir(
+func.func @vec64(%z: tensor<?x?xi64>) -> tensor<?x?xi64> {
+  %0 = kiln.fusion ins(%z : tensor<?x?xi64>) -> tensor<?x?xi64> {
+  ^bb0(%c: tensor<?x?xi64>):
+    %1 = kiln.add %c, %c : tensor<?x?xi64>
+    kiln.yield %1 : tensor<?x?xi64>
+  }
+  return %0 : tensor<?x?xi64>
+})mlir",
+     {{{1, 1}}, {{3, 37}}, {{8, 129}}}},
     {"IntegerArithmetic",
      R"mlir(
 func.func @ints(%x: tensor<?xi64>, %y: tensor<?xi64>, %z: tensor<?xi32>) -> (tensor<?xi64>, tensor<?xi64>, tensor<?xi64>, tensor<?xi64>, tensor<?xi8>, tensor<?xi32>) {
