@@ -166,6 +166,33 @@ template <class Config> KILN_HOST_DEVICE unsigned copyBlocks(Index units) {
   return static_cast<unsigned>(blocks);
 }
 
+/// The width (bytes) a vectorized copy moves per access, as a type.
+template <int Bytes> struct VectorBytes {
+  static constexpr int kBytes = Bytes;
+};
+
+/// Runs `body(VectorBytes<B>())` with B the run-time width `bytes` when it
+/// is 16, 8 or 4 and a multiple of sizeof(T) wider than it, else with B = 0
+/// (one element per access). Every copy kernel dispatches through it.
+template <typename T, typename Body>
+KILN_DEVICE void withVectorBytes(int bytes, const Body &body) {
+  if constexpr (sizeof(T) < 16 && 16 % sizeof(T) == 0)
+    if (bytes == 16)
+      return body(VectorBytes<16>());
+  if constexpr (sizeof(T) < 8 && 8 % sizeof(T) == 0)
+    if (bytes == 8)
+      return body(VectorBytes<8>());
+  if constexpr (sizeof(T) < 4 && 4 % sizeof(T) == 0)
+    if (bytes == 4)
+      return body(VectorBytes<4>());
+  body(VectorBytes<0>());
+}
+
+/// Elements per access at width `bytes` (0: one).
+template <typename T> KILN_HOST_DEVICE Index elementsPerAccess(int bytes) {
+  return bytes == 0 ? 1 : bytes / static_cast<int>(sizeof(T));
+}
+
 // ===----------------------------------------------------------------------===
 // Strided copy (slice, transpose keeping the innermost dim)
 // ===----------------------------------------------------------------------===
@@ -249,29 +276,14 @@ KILN_DEVICE void stridedCopyUnits(const StridedCopyParams<T> &p) {
 /// Barrier-free.
 template <class Config, typename T>
 KILN_DEVICE void stridedCopy(const StridedCopyParams<T> &p) {
-  switch (stridedCopyVectorBytes(p)) {
-  case 16:
-    if constexpr (sizeof(T) < 16 && 16 % sizeof(T) == 0)
-      stridedCopyUnits<Config, 16>(p);
-    break;
-  case 8:
-    if constexpr (sizeof(T) < 8 && 8 % sizeof(T) == 0)
-      stridedCopyUnits<Config, 8>(p);
-    break;
-  case 4:
-    if constexpr (sizeof(T) < 4 && 4 % sizeof(T) == 0)
-      stridedCopyUnits<Config, 4>(p);
-    break;
-  default:
-    stridedCopyUnits<Config, 0>(p);
-    break;
-  }
+  withVectorBytes<T>(stridedCopyVectorBytes(p), [&](auto width) {
+    stridedCopyUnits<Config, decltype(width)::kBytes>(p);
+  });
 }
 
 template <class Config, typename T>
 KILN_HOST_DEVICE dim3 stridedCopyGrid(const StridedCopyParams<T> &p) {
-  const int bytes = stridedCopyVectorBytes(p);
-  const Index v = bytes == 0 ? 1 : bytes / static_cast<int>(sizeof(T));
+  const Index v = elementsPerAccess<T>(stridedCopyVectorBytes(p));
   return dim3(copyBlocks<Config>(stridedCopyElements(p) / v));
 }
 
@@ -607,29 +619,14 @@ KILN_DEVICE void concatUnits(const ConcatParams<T> &p) {
 /// Barrier-free.
 template <class Config, typename T>
 KILN_DEVICE void concat(const ConcatParams<T> &p) {
-  switch (concatVectorBytes(p)) {
-  case 16:
-    if constexpr (sizeof(T) < 16 && 16 % sizeof(T) == 0)
-      concatUnits<Config, 16>(p);
-    break;
-  case 8:
-    if constexpr (sizeof(T) < 8 && 8 % sizeof(T) == 0)
-      concatUnits<Config, 8>(p);
-    break;
-  case 4:
-    if constexpr (sizeof(T) < 4 && 4 % sizeof(T) == 0)
-      concatUnits<Config, 4>(p);
-    break;
-  default:
-    concatUnits<Config, 0>(p);
-    break;
-  }
+  withVectorBytes<T>(concatVectorBytes(p), [&](auto width) {
+    concatUnits<Config, decltype(width)::kBytes>(p);
+  });
 }
 
 template <class Config, typename T>
 KILN_HOST_DEVICE dim3 concatGrid(const ConcatParams<T> &p) {
-  const int bytes = concatVectorBytes(p);
-  const Index v = bytes == 0 ? 1 : bytes / static_cast<int>(sizeof(T));
+  const Index v = elementsPerAccess<T>(concatVectorBytes(p));
   return dim3(copyBlocks<Config>(p.outer * (p.launchCols / v)));
 }
 
@@ -749,29 +746,14 @@ KILN_DEVICE void gatherUnits(const GatherParams<T, TI> &p) {
 /// Barrier-free.
 template <class Config, typename T, typename TI>
 KILN_DEVICE void gather(const GatherParams<T, TI> &p) {
-  switch (gatherVectorBytes(p)) {
-  case 16:
-    if constexpr (sizeof(T) < 16 && 16 % sizeof(T) == 0)
-      gatherUnits<Config, 16>(p);
-    break;
-  case 8:
-    if constexpr (sizeof(T) < 8 && 8 % sizeof(T) == 0)
-      gatherUnits<Config, 8>(p);
-    break;
-  case 4:
-    if constexpr (sizeof(T) < 4 && 4 % sizeof(T) == 0)
-      gatherUnits<Config, 4>(p);
-    break;
-  default:
-    gatherUnits<Config, 0>(p);
-    break;
-  }
+  withVectorBytes<T>(gatherVectorBytes(p), [&](auto width) {
+    gatherUnits<Config, decltype(width)::kBytes>(p);
+  });
 }
 
 template <class Config, typename T, typename TI>
 KILN_HOST_DEVICE dim3 gatherGrid(const GatherParams<T, TI> &p) {
-  const int bytes = gatherVectorBytes(p);
-  const Index v = bytes == 0 ? 1 : bytes / static_cast<int>(sizeof(T));
+  const Index v = elementsPerAccess<T>(gatherVectorBytes(p));
   return dim3(copyBlocks<Config>(p.outer * p.count * (p.inner / v)));
 }
 
