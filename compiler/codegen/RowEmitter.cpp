@@ -264,6 +264,25 @@ void writeViewKernel(GroupWriter &w, const std::string &params,
   w.os << "  " << call << "\n}\n";
 }
 
+/// chooseViewTemplate, then writeViewKernel calling `<rowFn|columnFn><Config,
+/// templateArgs>(p)`.
+llvm::Error emitViewKernel(GroupWriter &w, const RowShape &shape,
+                           llvm::StringRef base, RowTile rows,
+                           ColumnTile columns, llvm::StringRef what,
+                           const std::string &params, bool hasEpilogue,
+                           const std::string &extra, llvm::StringRef rowFn,
+                           llvm::StringRef columnFn,
+                           const std::string &templateArgs) {
+  llvm::Expected<std::string> config =
+      chooseViewTemplate(w, shape, base, rows, columns, what);
+  if (!config)
+    return config.takeError();
+  writeViewKernel(w, params, shape, hasEpilogue, extra,
+                  "kiln::kernels::" + (shape.rowCase ? rowFn : columnFn).str() +
+                      "<" + *config + ", " + templateArgs + ">(p);");
+  return llvm::Error::success();
+}
+
 llvm::Error emitSoftmax(GroupWriter &w) {
   Operation *anchor = w.plan.anchor;
   bool log = isa<LogSoftmaxOp>(anchor);
@@ -291,15 +310,10 @@ llvm::Error emitSoftmax(GroupWriter &w) {
   // to 4096 (longer rows stream through the loader twice).
   std::optional<int64_t> r = shape.r.constantValue();
   RowTile rows = r && *r > 1024 ? RowTile{512, 1, 8} : RowTile{128, 4, 32};
-  llvm::Expected<std::string> config = chooseViewTemplate(
-      w, shape, "softmax", rows, ColumnTile{32, 4}, log ? "log" : "");
-  if (!config)
-    return config.takeError();
-  writeViewKernel(w, params, shape, /*hasEpilogue=*/true, "",
-                  std::string("kiln::kernels::") +
-                      (shape.rowCase ? "softmaxRows<" : "softmaxColumns<") +
-                      *config + ", " + (log ? "true" : "false") + ">(p);");
-  return llvm::Error::success();
+  return emitViewKernel(w, shape, "softmax", rows, ColumnTile{32, 4},
+                        log ? "log" : "", params, /*hasEpilogue=*/true, "",
+                        "softmaxRows", "softmaxColumns",
+                        log ? "true" : "false");
 }
 
 llvm::Error emitNorm(GroupWriter &w) {
@@ -402,18 +416,12 @@ llvm::Error emitReduce(GroupWriter &w) {
     return error;
   std::optional<int64_t> r = shape.r.constantValue();
   RowTile rows = r && *r > 2048 ? RowTile{256, 1, 4} : RowTile{256, 8, 4};
-  llvm::Expected<std::string> config =
-      chooseViewTemplate(w, shape, "reduce", rows, ColumnTile{32, 8}, op);
-  if (!config)
-    return config.takeError();
-  writeViewKernel(w,
-                  "kiln::kernels::ReduceParams<" + w.outputType(0) + ", " +
-                      kernel.name + "_loader, " + kernel.name + "_epilogue>",
-                  shape, /*hasEpilogue=*/true, "",
-                  std::string("kiln::kernels::") +
-                      (shape.rowCase ? "reduceRows<" : "reduceColumns<") +
-                      *config + ", kiln::kernels::" + op + ">(p);");
-  return llvm::Error::success();
+  return emitViewKernel(w, shape, "reduce", rows, ColumnTile{32, 8}, op,
+                        "kiln::kernels::ReduceParams<" + w.outputType(0) +
+                            ", " + kernel.name + "_loader, " + kernel.name +
+                            "_epilogue>",
+                        /*hasEpilogue=*/true, "", "reduceRows", "reduceColumns",
+                        std::string("kiln::kernels::") + op);
 }
 
 /// argmax / argmin: int64 indices, so no epilogue.
@@ -445,20 +453,14 @@ llvm::Error emitArgReduce(GroupWriter &w) {
   if (!loader)
     return loader.takeError();
   w.os << *loader;
-  llvm::Expected<std::string> config =
-      chooseViewTemplate(w, shape, "arg_reduce", RowTile{256, 8, 4},
-                         ColumnTile{32, 8}, isMax ? "max" : "min");
-  if (!config)
-    return config.takeError();
-  writeViewKernel(
-      w, "kiln::kernels::ArgReduceParams<" + kernel.name + "_loader>", shape,
+  return emitViewKernel(
+      w, shape, "arg_reduce", RowTile{256, 8, 4}, ColumnTile{32, 8},
+      isMax ? "max" : "min",
+      "kiln::kernels::ArgReduceParams<" + kernel.name + "_loader>",
       /*hasEpilogue=*/false,
       std::string("  p.selectLast = ") + (selectLast ? "true" : "false") +
           ";\n",
-      std::string("kiln::kernels::") +
-          (shape.rowCase ? "argReduceRows<" : "argReduceColumns<") + *config +
-          ", " + (isMax ? "true" : "false") + ">(p);");
-  return llvm::Error::success();
+      "argReduceRows", "argReduceColumns", isMax ? "true" : "false");
 }
 
 } // namespace
