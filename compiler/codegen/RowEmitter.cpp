@@ -84,6 +84,19 @@ void split(RowShape &shape, unsigned first, unsigned last) {
   shape.rowCase = known && *known == 1;
 }
 
+/// The anchor input's shape split at the reduced axes [first, last]
+/// (negative axes count from the end).
+llvm::Expected<RowShape> viewShape(GroupWriter &w, Value x, int64_t first,
+                                   int64_t last) {
+  llvm::Expected<RowShape> shape = inputShape(w, x);
+  if (!shape)
+    return shape.takeError();
+  int64_t rank = shape->dims.size();
+  split(*shape, first < 0 ? first + rank : first,
+        last < 0 ? last + rank : last);
+  return shape;
+}
+
 struct RowTile {
   int64_t threads, rowsPerBlock, items;
   int64_t threadsPerRow() const { return threads / rowsPerBlock; }
@@ -289,13 +302,10 @@ llvm::Error emitSoftmax(GroupWriter &w) {
   Value x = anchor->getOperand(0);
   int64_t axis = log ? cast<LogSoftmaxOp>(anchor).getAxis()
                      : cast<SoftmaxOp>(anchor).getAxis();
-  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  llvm::Expected<RowShape> shapeOr = viewShape(w, x, axis, axis);
   if (!shapeOr)
     return shapeOr.takeError();
   RowShape shape = *shapeOr;
-  if (axis < 0)
-    axis += shape.dims.size();
-  split(shape, axis, axis);
   if (llvm::Error error = checkSameShape(w))
     return error;
   FusionKernel &kernel = w.kernel;
@@ -338,13 +348,10 @@ llvm::Error emitNorm(GroupWriter &w) {
   if (w.kernel.inputKinds[*s] !=
       (b ? w.kernel.inputKinds[*b] : w.kernel.inputKinds[*s]))
     return codegenError(anchor, "scale and bias of different element types");
-  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  llvm::Expected<RowShape> shapeOr = viewShape(w, x, axis, -1);
   if (!shapeOr)
     return shapeOr.takeError();
   RowShape shape = *shapeOr;
-  if (axis < 0)
-    axis += shape.dims.size();
-  split(shape, axis, shape.dims.size() - 1);
   if (llvm::Error error = checkSameShape(w))
     return error;
   FusionKernel &kernel = w.kernel;
@@ -395,10 +402,6 @@ llvm::Error emitReduce(GroupWriter &w) {
                        .Case([](ReduceMaxOp) { return "ReduceMax"; })
                        .Case([](ReduceMinOp) { return "ReduceMin"; })
                        .Default([](Operation *) { return "ReduceProd"; });
-  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
-  if (!shapeOr)
-    return shapeOr.takeError();
-  RowShape shape = *shapeOr;
   if (axes.empty())
     return codegenError(anchor, "a reduction over no axis is a copy");
   llvm::SmallVector<int64_t> sorted(axes.begin(), axes.end());
@@ -407,7 +410,11 @@ llvm::Error emitReduce(GroupWriter &w) {
     if (sorted[i] != sorted[i - 1] + 1)
       return codegenError(anchor, "reduced axes must be contiguous (the "
                                   "[outer, R, inner] view)");
-  split(shape, sorted.front(), sorted.back());
+  llvm::Expected<RowShape> shapeOr =
+      viewShape(w, x, sorted.front(), sorted.back());
+  if (!shapeOr)
+    return shapeOr.takeError();
+  RowShape shape = *shapeOr;
   FusionKernel &kernel = w.kernel;
   std::string ld = w.dim(shape.rowCase ? shape.r : shape.inner);
   if (llvm::Error error =
@@ -435,13 +442,10 @@ llvm::Error emitArgReduce(GroupWriter &w) {
                         "cannot be fused after an argmax/argmin (its "
                         "indices are stored as they are)");
   Value x = anchor->getOperand(0);
-  llvm::Expected<RowShape> shapeOr = inputShape(w, x);
+  llvm::Expected<RowShape> shapeOr = viewShape(w, x, axis, axis);
   if (!shapeOr)
     return shapeOr.takeError();
   RowShape shape = *shapeOr;
-  if (axis < 0)
-    axis += shape.dims.size();
-  split(shape, axis, axis);
   FusionKernel &kernel = w.kernel;
   std::string ld = w.dim(shape.rowCase ? shape.r : shape.inner);
   std::vector<unsigned> extra;
