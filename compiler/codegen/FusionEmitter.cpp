@@ -369,8 +369,17 @@ static llvm::Expected<GroupPlan> planGroup(FusionOp group) {
   if (!fromAnchor.count(plan.result))
     return codegenError(group, "the group's result does not come from its "
                                "anchor op");
-  if (cast<RankedTensorType>(plan.result.getType()).getRank() !=
-      cast<RankedTensorType>(plan.anchor->getResult(0).getType()).getRank())
+  // The epilogue is evaluated per element of the anchor's result, so the
+  // group's result must have its shape: same rank, and no dim that the
+  // epilogue broadcasts (static and different). Dynamic dims are the shape
+  // analysis's to agree on.
+  auto anchorType = cast<RankedTensorType>(plan.anchor->getResult(0).getType());
+  auto resultType = cast<RankedTensorType>(plan.result.getType());
+  bool sameShape = anchorType.getRank() == resultType.getRank();
+  for (unsigned d = 0; sameShape && d < anchorType.getRank(); ++d)
+    sameShape = anchorType.isDynamicDim(d) == resultType.isDynamicDim(d) &&
+                anchorType.getDimSize(d) == resultType.getDimSize(d);
+  if (!sameShape)
     return codegenError(group, "the epilogue changes the anchor's shape");
   return plan;
 }

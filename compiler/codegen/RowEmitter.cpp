@@ -210,18 +210,6 @@ std::string columnConfigType(const ColumnTile &t) {
       .str();
 }
 
-/// The result must have the anchor's shape (the epilogue is elementwise).
-llvm::Error checkSameShape(GroupWriter &w) {
-  auto a = cast<RankedTensorType>(w.plan.anchor->getResult(0).getType());
-  auto b = cast<RankedTensorType>(w.plan.result.getType());
-  for (unsigned d = 0; d < a.getRank(); ++d)
-    if (!a.isDynamicDim(d) && !b.isDynamicDim(d) &&
-        a.getDimSize(d) != b.getDimSize(d))
-      return codegenError(FusionOp(w.plan.group),
-                          "the epilogue broadcasts the anchor's result");
-  return llvm::Error::success();
-}
-
 /// The template of a [outer, R, inner] view: `<base>_rows` when inner is
 /// statically 1, `<base>_columns` otherwise, with the group's configured
 /// tile or the fallback. Sets the kernel's template, configuration, grid and
@@ -306,8 +294,6 @@ llvm::Error emitSoftmax(GroupWriter &w) {
   if (!shapeOr)
     return shapeOr.takeError();
   RowShape shape = *shapeOr;
-  if (llvm::Error error = checkSameShape(w))
-    return error;
   FusionKernel &kernel = w.kernel;
   std::string cols = w.dim(shape.rowCase ? shape.r : shape.inner);
   std::string index = "row * " + cols + " + col";
@@ -352,8 +338,6 @@ llvm::Error emitNorm(GroupWriter &w) {
   if (!shapeOr)
     return shapeOr.takeError();
   RowShape shape = *shapeOr;
-  if (llvm::Error error = checkSameShape(w))
-    return error;
   FusionKernel &kernel = w.kernel;
   ShapeExpr rows = shape.outer, cols = shape.r;
   std::string index = "row * " + w.dim(cols) + " + col";

@@ -95,3 +95,18 @@ func.func @nchw(%x: tensor<1x4x9x9xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x
   }
   return %0 : tensor<1x8x7x7xf32>
 }
+
+// -----
+
+// The epilogue runs per element of the anchor's result: it cannot broadcast
+// the result to a larger shape.
+// CHECK: error: {{.*}}errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:{{[0-9]+}}: 'kiln.fusion': the epilogue changes the anchor's shape
+func.func @widen(%a: tensor<1x8xf32>, %b: tensor<8x4xf32>, %r: tensor<5x4xf32>) -> tensor<5x4xf32> {
+  %0 = kiln.fusion ins(%a, %b, %r : tensor<1x8xf32>, tensor<8x4xf32>, tensor<5x4xf32>) -> tensor<5x4xf32> {
+  ^bb0(%x: tensor<1x8xf32>, %y: tensor<8x4xf32>, %z: tensor<5x4xf32>):
+    %1 = kiln.matmul %x, %y : tensor<1x8xf32>, tensor<8x4xf32> -> tensor<1x4xf32>
+    %2 = kiln.add %1, %z : (tensor<1x4xf32>, tensor<5x4xf32>) -> tensor<5x4xf32>
+    kiln.yield %2 : tensor<5x4xf32>
+  }
+  return %0 : tensor<5x4xf32>
+}
