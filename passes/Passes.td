@@ -177,4 +177,78 @@ def ConvertToChannelsLast : Pass<"kiln-convert-to-channels-last",
   let dependentDialects = ["::mlir::kiln::KilnDialect"];
 }
 
+def FormFusionGroups : Pass<"kiln-form-fusion-groups", "func::FuncOp"> {
+  let summary = "Put every op that needs a kernel into a kiln.fusion group";
+  let description = [{
+    The default grouping that lets a model reach the code generator: each op
+    that needs a kernel ends up in exactly one `kiln.fusion` of a form the
+    emitter accepts (`docs/codegen.md`, "Families"). Groups are formed in
+    program order, which makes the result deterministic.
+
+    - **No kernel, left outside:** `kiln.constant`, `kiln.shape_of`, ops
+      with integer results whose operands are all constants or such shape
+      values (the exporters' shape arithmetic, position-id `range`s,
+      gathers of constant tables by them), and `kiln.reshape` (a view of a
+      contiguous buffer; every group's result is contiguous).
+    - **Anchored groups:** each op a kernel-library template implements,
+      under that template's conditions (float `matmul`/`linear`;
+      `channels_last` `conv2d` with static channels, `max_pool2d`,
+      `avg_pool2d`; `softmax`, `log_softmax`, `layer_norm`, `rms_norm`;
+      float `reduce_*` over contiguous axes; `argmax`/`argmin` of floats;
+      `attention` with one element type and a static head dim, a multiple
+      of 4 in f32 and of 64 otherwise; `transpose`, `slice`, `concat`,
+      `gather`, `gather_elements` up to rank 6), is the anchor of its own
+      group. GEMMs, convolutions, pools, attention, softmax, normalizations
+      and reductions take as **epilogue** the chain of elementwise ops after
+      them in which each value has a single use, while each op keeps the
+      anchor's result shape and produces floats (the anchor's element type
+      for attention). Softmax, normalizations, reductions and
+      argmax/argmin take a **prologue**: the elementwise ops computing their
+      input (operand 0) with its exact type whose results nothing else
+      uses, provided one of the prologue's inputs has that type (the
+      emitter reads the input's shape from it), e.g. `x * scale + mask`
+      before a softmax or `x + residual` before a LayerNorm. GEMMs,
+      convolutions, pools, attention and copies read their operands from
+      memory and take no prologue; argmax/argmin and copies take no
+      epilogue. Anchors are visited in program order, so an op that is both
+      a GEMM's epilogue and a later LayerNorm's prologue goes to the GEMM.
+    - **Elementwise groups:** every other elementwise op (the emitter's
+      scalar ops) roots, from the last one up, a group with one result that
+      also takes the elementwise ops of the root's shape whose results only
+      the group uses (chains and simple DAGs).
+    - Groups are `IsolatedFromAbove`: values defined outside become inputs
+      (one block argument per distinct value), except splat constants read
+      by elementwise ops, which are copied into the body as literals.
+    - **Unsupported ops** stay outside groups: ops without a template
+      (`scatter_nd`, `cumsum`, `topk`, `pad`, `tile`, `resize`, ...) and
+      anchors whose template's condition fails (NCHW convolutions, integer
+      GEMMs, ...). An `expand` of run-time (non-shape) data is one of them:
+      it must be materialized and no template broadcasts a copy; it is not
+      folded into elementwise consumers either (their result shape would
+      have to come from another operand). With `strict`, each is an error
+      naming the op and the reason, and the pass fails.
+    - A reshape or a shape computation ends a chain: the ops on either side
+      are in different groups.
+
+    ```mlir
+    // before
+    %0 = kiln.linear %x, %w, %b : tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+    %1 = kiln.gelu %0 : tensor<?x64xf32>
+    // after
+    %1 = kiln.fusion ins(%x, %w, %b : tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32> {
+    ^bb0(%a: tensor<?x64xf32>, %m: tensor<64x64xf32>, %c: tensor<64xf32>):
+      %2 = kiln.linear %a, %m, %c : tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+      %3 = kiln.gelu %2 : tensor<?x64xf32>
+      kiln.yield %3 : tensor<?x64xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"strict", "strict", "bool", /*default=*/"false",
+           "Fail, naming each op, if an op that needs a kernel is left "
+           "outside every group">
+  ];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+}
+
 #endif // KILN_PASSES_TD

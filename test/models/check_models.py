@@ -5,9 +5,12 @@ For each model and several input shapes (dynamic batch and sequence), runs
 onnxruntime on seeded random inputs, then Kiln -- `kiln eval` on the ONNX
 model as imported, and on the IR after Kiln's graph pipeline (canonicalize,
 symbolic shapes, pattern recognition, folding; for the convolutional models
-also with `channels-last=true`) -- and compares every output:
-the largest difference must stay within `--rtol` of the output's largest
-magnitude (1e-4 by default, fp32).
+also with `channels-last=true`), and on the IR grouped into kernels
+(`channels-last=true` then `kiln-form-fusion-groups`; the evaluator runs the
+`kiln.fusion` bodies) -- and compares every output: the largest difference
+must stay within `--rtol` of the output's largest magnitude (1e-4 by
+default, fp32). The grouped IR must also go through `kiln-codegen` (every
+group accepted by the emitter) when that tool is in `--bin`.
 
   check_models.py --bin build/bin [--model bert] [--pipeline-only]
 """
@@ -43,6 +46,9 @@ PIPELINE = "builtin.module(kiln-graph-pipeline)"
 # the convolutional models.
 CHANNELS_LAST_PIPELINE = "builtin.module(kiln-graph-pipeline{channels-last=true})"
 CHANNELS_LAST_MODELS = {"resnet18", "mobilenetv2"}
+# Every model grouped into kiln.fusion kernels, as code generation needs it.
+GROUPED_PIPELINE = ("builtin.module(kiln-graph-pipeline{channels-last=true},"
+                    "func.func(kiln-form-fusion-groups))")
 
 
 def make_inputs(spec, seed):
@@ -104,6 +110,7 @@ def main():
             pipelines = [("optimized", PIPELINE)]
             if model_name in CHANNELS_LAST_MODELS:
                 pipelines.append(("channels-last", CHANNELS_LAST_PIPELINE))
+            pipelines.append(("grouped", GROUPED_PIPELINE))
             commands = [[os.path.join(args.bin, "kiln-import"), path, "-o",
                          imported]]
             variants = [("onnx", path)]
@@ -113,6 +120,11 @@ def main():
                                  f"--pass-pipeline={pipeline}", "-o",
                                  optimized])
                 variants.append((tag, optimized))
+            codegen = os.path.join(args.bin, "kiln-codegen")
+            if os.path.exists(codegen):
+                # The emitter must accept every group (kernels to stdout).
+                commands.append([codegen, os.path.join(
+                    tmp, f"{model_name}.grouped.mlir"), "--emit=kernels"])
             for cmd in commands:
                 result = subprocess.run(cmd, capture_output=True, text=True)
                 if result.returncode != 0:
