@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fuzzes the ONNX importer for SECONDS (default 600) with libFuzzer, ASan and
-# UBSan (leak detection on), starting from the committed seed corpus.
-#   scripts/fuzz.sh [SECONDS]
-# Installs clang-19 and its sanitizer runtimes when missing, builds only
-# kiln-onnx-fuzz in build-fuzz/ (or $KILN_FUZZ_BUILD_DIR), and fails when
-# libFuzzer found a crash, a leak, a timeout or an out-of-memory input; the
-# input is left in build-fuzz/fuzz-onnx/artifacts/. See docs/fuzzing.md.
+# Fuzzes a target for SECONDS (default 600) with libFuzzer, ASan and UBSan
+# (leak detection on), starting from its committed seed corpus.
+#   scripts/fuzz.sh [SECONDS] [TARGET]
+# TARGET is `onnx` (the ONNX importer, kiln-onnx-fuzz; the default) or
+# `engine` (the engine loader, kiln-engine-fuzz).
+# Installs clang-19 and its sanitizer runtimes when missing, builds only the
+# fuzzer in build-fuzz/ (or $KILN_FUZZ_BUILD_DIR), and fails when libFuzzer
+# found a crash, a leak, a timeout or an out-of-memory input; the input is
+# left in build-fuzz/fuzz-TARGET/artifacts/. See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +15,14 @@ DURATION="${1:-600}"
 BUILD="${KILN_FUZZ_BUILD_DIR:-build-fuzz}"
 JOBS="${KILN_JOBS:-2}"
 MAX_LEN="${KILN_FUZZ_MAX_LEN:-65536}"
-if ! [[ "$DURATION" =~ ^[0-9]+$ ]]; then
-  echo "usage: scripts/fuzz.sh [SECONDS]" >&2
+TARGET="${2:-onnx}"
+case "$TARGET" in
+  onnx) FUZZER=kiln-onnx-fuzz ;;
+  engine) FUZZER=kiln-engine-fuzz ;;
+  *) FUZZER="" ;;
+esac
+if ! [[ "$DURATION" =~ ^[0-9]+$ ]] || [[ -z "$FUZZER" ]]; then
+  echo "usage: scripts/fuzz.sh [SECONDS] [onnx|engine]" >&2
   exit 2
 fi
 
@@ -49,25 +57,25 @@ if [[ ! -f "$BUILD/build.ninja" ]]; then
     -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
     -DKILN_BUILD_TESTS=OFF -DKILN_FUZZ=ON
 fi
-cmake --build "$BUILD" -j "$JOBS" --target kiln-onnx-fuzz
+cmake --build "$BUILD" -j "$JOBS" --target "$FUZZER"
 
 # The working corpus grows from run to run; the seeds are copied in each time
 # so that new seeds are picked up. Artifacts are per run.
-WORK="$BUILD/fuzz-onnx"
+WORK="$BUILD/fuzz-$TARGET"
 CORPUS="$WORK/corpus"
 ARTIFACTS="$WORK/artifacts"
 rm -rf "$ARTIFACTS"
 mkdir -p "$CORPUS" "$ARTIFACTS"
-cp fuzz/corpus/onnx/* "$CORPUS/"
+cp fuzz/corpus/"$TARGET"/* "$CORPUS/"
 
 # One job in a child process (-fork=1) that libFuzzer restarts after a
 # finding, so that a run lasts SECONDS and reports every distinct finding,
 # not only the first.
-echo "fuzz: running kiln-onnx-fuzz for ${DURATION}s (log: $WORK/fuzz.log)"
+echo "fuzz: running $FUZZER for ${DURATION}s (log: $WORK/fuzz.log)"
 set +e
 ASAN_OPTIONS="detect_leaks=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  "$BUILD/bin/kiln-onnx-fuzz" \
+  "$BUILD/bin/$FUZZER" \
   -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -max_total_time="$DURATION" -max_len="$MAX_LEN" -timeout=10 \
   -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 \
@@ -83,9 +91,9 @@ grep -E '^#[0-9]+: cov:' "$WORK/fuzz.log" | tail -n 1 || true
 mapfile -t found < <(find "$ARTIFACTS" -type f | sort)
 if ((status != 0 || ${#found[@]})); then
   echo "== findings (exit status $status) =="
-  grep -E '^SUMMARY: |importer bug:' "$WORK/fuzz.log" | sort | uniq -c || true
+  grep -E '^SUMMARY: |importer bug:|loader bug:' "$WORK/fuzz.log" | sort | uniq -c || true
   printf 'fuzz: artifact: %s\n' "${found[@]}"
-  echo "fuzz: reproduce with: $BUILD/bin/kiln-onnx-fuzz ARTIFACT" >&2
+  echo "fuzz: reproduce with: $BUILD/bin/$FUZZER ARTIFACT" >&2
   exit 1
 fi
 echo "fuzz: no crash, leak or timeout in ${DURATION}s"
