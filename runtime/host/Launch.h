@@ -9,6 +9,7 @@
 #ifndef KILN_RUNTIME_HOST_LAUNCH_H
 #define KILN_RUNTIME_HOST_LAUNCH_H
 
+#include "runtime/Status.h"
 #include "runtime/host/SimtAbi.h"
 #include "runtime/host/VectorTypes.h"
 
@@ -20,25 +21,9 @@
 
 namespace kiln::simt {
 
-/// Success, or an error message. Launch errors (bad configuration, barrier
-/// mismatch, deadlock, mask errors, __trap) come back as values.
-class Status {
-public:
-  static Status success() { return Status(); }
-  static Status error(std::string message) {
-    Status s;
-    s.failed = true;
-    s.text = std::move(message);
-    return s;
-  }
-  bool ok() const { return !failed; }
-  explicit operator bool() const { return ok(); }
-  const std::string &message() const { return text; }
-
-private:
-  bool failed = false;
-  std::string text;
-};
+/// Launch errors (bad configuration, barrier mismatch, deadlock, mask
+/// errors, __trap) come back as values: runtime/Status.h.
+using kiln::Status;
 
 struct LaunchConfig {
   dim3 grid;
