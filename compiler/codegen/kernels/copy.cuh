@@ -166,6 +166,26 @@ template <class Config> KILN_HOST_DEVICE unsigned copyBlocks(Index units) {
   return static_cast<unsigned>(blocks);
 }
 
+/// Calls `f(u)` for every unit u < `units` this thread owns: Config::kItems
+/// units per thread in each block's pass (a block covers kThreads * kItems
+/// consecutive units, threads interleaved for coalescing), blocks striding
+/// over the grid. The loop of every copy kernel.
+template <class Config, typename F>
+KILN_DEVICE void forEachUnit(Index units, const F &f) {
+  const Index perBlock = static_cast<Index>(Config::kThreads) * Config::kItems;
+  for (Index base = static_cast<Index>(blockIdx.x) * perBlock; base < units;
+       base += static_cast<Index>(gridDim.x) * perBlock) {
+#pragma unroll
+    for (int item = 0; item < Config::kItems; ++item) {
+      const Index u =
+          base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
+      if (u >= units)
+        break;
+      f(u);
+    }
+  }
+}
+
 /// The width (bytes) a vectorized copy moves per access, as a type.
 template <int Bytes> struct VectorBytes {
   static constexpr int kBytes = Bytes;
@@ -246,30 +266,21 @@ KILN_DEVICE void stridedCopyUnits(const StridedCopyParams<T> &p) {
   constexpr int last = kCopyMaxRank - 1;
   const Index innerUnits = p.dims[last] / v;
   const Index units = stridedCopyElements(p) / v;
-  const Index perBlock = static_cast<Index>(Config::kThreads) * Config::kItems;
-  for (Index base = static_cast<Index>(blockIdx.x) * perBlock; base < units;
-       base += static_cast<Index>(gridDim.x) * perBlock) {
+  forEachUnit<Config>(units, [&](Index u) {
+    // Innermost slot in units; its input stride is 1 when vectorized.
+    Index q = copyDiv(u, innerUnits);
+    Index src = p.inOffset + (u - q * innerUnits) * v * p.inStrides[last];
 #pragma unroll
-    for (int item = 0; item < Config::kItems; ++item) {
-      const Index u =
-          base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
-      if (u >= units)
-        break;
-      // Innermost slot in units; its input stride is 1 when vectorized.
-      Index q = copyDiv(u, innerUnits);
-      Index src = p.inOffset + (u - q * innerUnits) * v * p.inStrides[last];
-#pragma unroll
-      for (int d = last - 1; d > 0; --d) {
-        if (p.dims[d] != 1) {
-          Index next = copyDiv(q, p.dims[d]);
-          src += (q - next * p.dims[d]) * p.inStrides[d];
-          q = next;
-        }
+    for (int d = last - 1; d > 0; --d) {
+      if (p.dims[d] != 1) {
+        Index next = copyDiv(q, p.dims[d]);
+        src += (q - next * p.dims[d]) * p.inStrides[d];
+        q = next;
       }
-      src += q * p.inStrides[0];
-      copyUnit<kBytes>(p.output + u * v, p.input + src);
     }
-  }
+    src += q * p.inStrides[0];
+    copyUnit<kBytes>(p.output + u * v, p.input + src);
+  });
 }
 
 /// The kernel body: grid stridedCopyGrid<Config>(p), block Config::kThreads.
@@ -584,35 +595,26 @@ KILN_DEVICE void concatUnits(const ConcatParams<T> &p) {
   constexpr Index v = unitElements<kBytes, T>();
   const Index rowUnits = p.launchCols / v;
   const Index units = p.outer * rowUnits;
-  const Index perBlock = static_cast<Index>(Config::kThreads) * Config::kItems;
-  for (Index base = static_cast<Index>(blockIdx.x) * perBlock; base < units;
-       base += static_cast<Index>(gridDim.x) * perBlock) {
+  forEachUnit<Config>(units, [&](Index u) {
+    const Index row = copyDiv(u, rowUnits);
+    const Index col = (u - row * rowUnits) * v; // in elements
+    const T *src = p.inputs[0];
+    Index srcCols = p.inputCols[0], local = col, dstCol = p.colBegin[0] + col;
+    Index start = p.inputCols[0];
 #pragma unroll
-    for (int item = 0; item < Config::kItems; ++item) {
-      const Index u =
-          base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
-      if (u >= units)
-        break;
-      const Index row = copyDiv(u, rowUnits);
-      const Index col = (u - row * rowUnits) * v; // in elements
-      const T *src = p.inputs[0];
-      Index srcCols = p.inputCols[0], local = col, dstCol = p.colBegin[0] + col;
-      Index start = p.inputCols[0];
-#pragma unroll
-      for (int k = 1; k < kConcatMaxInputs; ++k) {
-        if (k < p.numInputs && col >= start) {
-          src = p.inputs[k];
-          srcCols = p.inputCols[k];
-          local = col - start;
-          dstCol = p.colBegin[k] + local;
-        }
-        if (k < p.numInputs)
-          start += p.inputCols[k];
+    for (int k = 1; k < kConcatMaxInputs; ++k) {
+      if (k < p.numInputs && col >= start) {
+        src = p.inputs[k];
+        srcCols = p.inputCols[k];
+        local = col - start;
+        dstCol = p.colBegin[k] + local;
       }
-      copyUnit<kBytes>(p.output + row * p.outCols + dstCol,
-                       src + row * srcCols + local);
+      if (k < p.numInputs)
+        start += p.inputCols[k];
     }
-  }
+    copyUnit<kBytes>(p.output + row * p.outCols + dstCol,
+                     src + row * srcCols + local);
+  });
 }
 
 /// The kernel body: grid concatGrid<Config>(p), block Config::kThreads.
@@ -720,26 +722,17 @@ KILN_DEVICE void gatherUnits(const GatherParams<T, TI> &p) {
   constexpr Index v = unitElements<kBytes, T>();
   const Index innerUnits = p.inner / v;
   const Index units = p.outer * p.count * innerUnits;
-  const Index perBlock = static_cast<Index>(Config::kThreads) * Config::kItems;
-  for (Index base = static_cast<Index>(blockIdx.x) * perBlock; base < units;
-       base += static_cast<Index>(gridDim.x) * perBlock) {
-#pragma unroll
-    for (int item = 0; item < Config::kItems; ++item) {
-      const Index u =
-          base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
-      if (u >= units)
-        break;
-      Index q = copyDiv(u, innerUnits);
-      const Index i = (u - q * innerUnits) * v;
-      const Index o = copyDiv(q, p.count);
-      const Index j = q - o * p.count;
-      const Index at = gatherIndex(p.indices[j], p.axisSize, p.error);
-      if (at < 0)
-        continue;
-      copyUnit<kBytes>(p.output + u * v,
-                       p.data + (o * p.axisSize + at) * p.inner + i);
-    }
-  }
+  forEachUnit<Config>(units, [&](Index u) {
+    Index q = copyDiv(u, innerUnits);
+    const Index i = (u - q * innerUnits) * v;
+    const Index o = copyDiv(q, p.count);
+    const Index j = q - o * p.count;
+    const Index at = gatherIndex(p.indices[j], p.axisSize, p.error);
+    if (at < 0)
+      return;
+    copyUnit<kBytes>(p.output + u * v,
+                     p.data + (o * p.axisSize + at) * p.inner + i);
+  });
 }
 
 /// The kernel body: grid gatherGrid<Config>(p), block Config::kThreads.
@@ -813,31 +806,22 @@ gatherElementsCount(const GatherElementsParams<T, TI> &p) {
 template <class Config, typename T, typename TI>
 KILN_DEVICE void gatherElements(const GatherElementsParams<T, TI> &p) {
   const Index units = gatherElementsCount(p);
-  const Index perBlock = static_cast<Index>(Config::kThreads) * Config::kItems;
-  for (Index base = static_cast<Index>(blockIdx.x) * perBlock; base < units;
-       base += static_cast<Index>(gridDim.x) * perBlock) {
+  forEachUnit<Config>(units, [&](Index u) {
+    Index q = u, src = 0;
 #pragma unroll
-    for (int item = 0; item < Config::kItems; ++item) {
-      const Index u =
-          base + static_cast<Index>(item) * Config::kThreads + threadIdx.x;
-      if (u >= units)
-        break;
-      Index q = u, src = 0;
-#pragma unroll
-      for (int d = kCopyMaxRank - 1; d > 0; --d) {
-        if (p.dims[d] != 1) {
-          Index next = copyDiv(q, p.dims[d]);
-          src += (q - next * p.dims[d]) * p.dataStrides[d];
-          q = next;
-        }
+    for (int d = kCopyMaxRank - 1; d > 0; --d) {
+      if (p.dims[d] != 1) {
+        Index next = copyDiv(q, p.dims[d]);
+        src += (q - next * p.dims[d]) * p.dataStrides[d];
+        q = next;
       }
-      src += q * p.dataStrides[0];
-      const Index at = gatherIndex(p.indices[u], p.axisSize, p.error);
-      if (at < 0)
-        continue;
-      p.output[u] = p.data[src + at * p.axisStride];
     }
-  }
+    src += q * p.dataStrides[0];
+    const Index at = gatherIndex(p.indices[u], p.axisSize, p.error);
+    if (at < 0)
+      return;
+    p.output[u] = p.data[src + at * p.axisStride];
+  });
 }
 
 template <class Config, typename T, typename TI>
