@@ -51,6 +51,18 @@ KILN_HOST_DEVICE constexpr int ceilDivInt(int a, int b) {
   return (a + b - 1) / b;
 }
 
+// ---- Configurations ----
+
+/// Threads per block and items (outputs, units) per thread: the
+/// configuration of the one-item-per-thread families (pooling, depthwise
+/// convolution, copies), each of which names it after itself.
+template <int Threads, int Items> struct ItemsConfig {
+  static constexpr int kThreads = Threads; // threads per block
+  static constexpr int kItems = Items;     // items per thread and block pass
+  static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps");
+  static_assert(Items >= 1, "at least one item per thread");
+};
+
 // ---- Element conversion (everything computes in fp32) ----
 
 KILN_DEVICE float toFloat(float v) { return v; }

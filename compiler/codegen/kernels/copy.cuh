@@ -83,12 +83,8 @@ constexpr int kCopyMaxRank = 6;
 constexpr int kConcatMaxInputs = 8;
 
 /// Element-wise copies (stridedCopy, concat, gather, gatherElements).
-template <int Threads, int Items> struct CopyConfig {
-  static constexpr int kThreads = Threads; // threads per block
-  static constexpr int kItems = Items;     // units (vectors/elements) a thread
-  static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps");
-  static_assert(Items >= 1, "at least one unit per thread");
-};
+template <int Threads, int Items>
+using CopyConfig = ItemsConfig<Threads, Items>;
 using DefaultCopyConfig = CopyConfig<256, 4>;
 
 /// Tiled transpose: kTile x kTile tiles, kThreads = kTile * kRows threads,

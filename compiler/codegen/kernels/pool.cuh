@@ -38,12 +38,8 @@
 
 namespace kiln::kernels {
 
-template <int Threads, int Items> struct PoolConfig {
-  static constexpr int kThreads = Threads; // threads per block
-  static constexpr int kItems = Items;     // outputs per thread
-  static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps");
-  static_assert(Items >= 1, "at least one output per thread");
-};
+template <int Threads, int Items>
+using PoolConfig = ItemsConfig<Threads, Items>;
 
 using DefaultPoolConfig = PoolConfig<256, 1>;
 
