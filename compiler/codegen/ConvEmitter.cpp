@@ -116,11 +116,12 @@ llvm::Error emitConvolution(GroupWriter &w, Conv2dOp conv) {
     kernel.grid[0] = ceilDiv(m, 128);
     kernel.grid[1] = ceilDiv(floorDiv(outputs, groups), 64);
     kernel.grid[2] = groups;
-    kernel.dynamicSharedBytes = 3 * (128 * 32 + 64 * 32) * 2;
+    // DefaultConv2dConfig's stages x (A and B tiles) of 16-bit elements.
+    const int64_t sharedBytes = 3 * (128 * 32 + 64 * 32) * 2;
+    kernel.dynamicSharedBytes = sharedBytes;
     configAssert = "  static_assert(kiln::kernels::gemmSharedBytes<Config, " +
-                   inType +
-                   ">() == 36864, \"the launch's dynamic shared "
-                   "memory\");\n";
+                   inType + ">() == " + std::to_string(sharedBytes) +
+                   ", \"the launch's dynamic shared memory\");\n";
     params = "kiln::kernels::Conv2dParams<" + inType + ", " + outType + ", " +
              epilogueName + ">";
     call = "kiln::kernels::conv2d<Config>(p);";
